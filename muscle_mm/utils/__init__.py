@@ -1,0 +1,3 @@
+from .checkpoint_loading import UnsafeCheckpointError, safe_torch_load
+
+__all__ = ['UnsafeCheckpointError', 'safe_torch_load']

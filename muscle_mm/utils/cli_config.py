@@ -1,0 +1,92 @@
+"""Command-line handling shared by tools/train.py and tools/test.py.
+
+The tools accept the arguments users know from mmpretrain/mmdet/mmseg and apply each library's
+dataloader defaults according to the config's ``default_scope``, so that stock configs of all three
+run unchanged (mmpretrain's tools inject ``default_collate``; mmdet's and mmseg's rely on the runner's
+``pseudo_collate``).
+"""
+import argparse
+import os
+import os.path as osp
+from copy import deepcopy
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config, ConfigDict, DictAction
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings in the config, e.g. '
+        'train_dataloader.batch_size=8 model.backbone.depth=18')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument(
+        '--no-pin-memory', action='store_true',
+        help='disable the pin_memory option in dataloaders')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse(parser: argparse.ArgumentParser, argv=None) -> argparse.Namespace:
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """Read the config, apply --cfg-options, launcher and work_dir (CLI > config > file name)."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.launcher != 'none' and not torch.cuda.is_available():
+        setup_cpu_distributed(cfg)
+    return cfg
+
+
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Multi-process training without GPUs: gloo, and DDP over CPU modules.
+
+    mmengine's pytorch launcher calls ``torch.cuda.set_device`` and wraps the model with
+    ``device_ids=[LOCAL_RANK]``; both fail without a GPU. We initialise the gloo process group
+    ourselves (mmengine then skips its own init) and build DDP with ``device_ids=None``.
+    """
+    env_cfg = cfg.setdefault('env_cfg', ConfigDict())
+    env_cfg.setdefault('dist_cfg', ConfigDict())
+    env_cfg.dist_cfg.backend = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg', None) or ConfigDict(
+        type='MMDistributedDataParallel', broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper.device_ids = None
+    cfg.model_wrapper_cfg = wrapper
+    if cfg.launcher == 'pytorch' and not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend='gloo')
+
+
+def apply_dataloader_defaults(cfg: Config, fields, no_pin_memory: bool = False,
+                              no_persistent_workers: bool = False) -> None:
+    """mmpretrain's dataloader defaults (default_collate, pinned memory, persistent workers) for
+    configs in the mmpretrain scope; configs of other scopes keep the runner's defaults."""
+    mmpretrain_scope = cfg.get('default_scope', None) == 'mmpretrain'
+    for field in fields:
+        loader = cfg.get(field, None)
+        if loader is None:
+            continue
+        merged = ConfigDict(pin_memory=True)
+        if mmpretrain_scope:
+            merged.collate_fn = dict(type='default_collate')
+            if loader.get('num_workers', 0) > 0:
+                merged.persistent_workers = True
+        merged.update(deepcopy(loader))
+        if no_pin_memory:
+            merged.pin_memory = False
+        if no_persistent_workers:
+            merged.persistent_workers = False
+        cfg[field] = merged

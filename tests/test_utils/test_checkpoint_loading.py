@@ -1,0 +1,51 @@
+"""Checkpoints load without running pickled code; mmengine's own files still load."""
+import os
+
+import pytest
+import torch
+from mmengine.runner import CheckpointLoader, load_checkpoint
+
+import muscle_mm  # noqa: F401
+from muscle_mm.utils import UnsafeCheckpointError, safe_torch_load
+
+
+class Exploit:
+    """Unpickling this runs a shell command: what a malicious checkpoint would do."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f'touch {self.marker}', ))
+
+
+def test_malicious_checkpoint_refused(tmp_path):
+    marker = tmp_path / 'pwned'
+    path = tmp_path / 'evil.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': Exploit(marker)}, path)
+    with pytest.raises(UnsafeCheckpointError, match='evil.pth') as e:
+        CheckpointLoader.load_checkpoint(str(path))
+    assert 'could run code' in str(e.value)
+    with pytest.raises(UnsafeCheckpointError):
+        safe_torch_load(str(path))
+    with pytest.raises(UnsafeCheckpointError):
+        load_checkpoint(torch.nn.Linear(1, 1), str(path))
+    assert not marker.exists(), 'the pickled command ran'
+
+
+def test_plain_and_numpy_checkpoints_load(tmp_path):
+    import numpy as np
+    path = tmp_path / 'ok.pth'
+    torch.save({'state_dict': {'weight': torch.ones(2, 2), 'bias': torch.zeros(2)},
+                'meta': {'epoch': 3, 'score': np.float64(0.5), 'hist': np.arange(3)}}, path)
+    ckpt = CheckpointLoader.load_checkpoint(str(path))
+    assert torch.equal(ckpt['state_dict']['weight'], torch.ones(2, 2))
+    assert float(ckpt['meta']['score']) == 0.5 and ckpt['meta']['hist'].tolist() == [0, 1, 2]
+    model = torch.nn.Linear(2, 2)
+    load_checkpoint(model, str(path))
+    assert torch.equal(model.weight.data, torch.ones(2, 2))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        CheckpointLoader.load_checkpoint(str(tmp_path / 'nope.pth'))

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Create or reuse the project-local virtual environment (.venv) with the pinned OpenMMLab stack.
+#
+# Layers, each installed only when the hash of the files that define it changed:
+#   base    uv + build tools (requirements/build.txt)
+#   torch   torch/torchvision (requirements/torch.txt)           -> forces an mmcv rebuild
+#   mmcv    mmcv 2.1.0 built with ops, cached as a wheel keyed on mmcv, torch, python and CUDA
+#   runtime mmengine/mmpretrain/mmdet/mmseg/... and muscle_mm itself (editable)
+# A second run with unchanged pins installs nothing. See ../docs or README "Installation".
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VENV=${VENV:-$ROOT/.venv}
+PYTHON=${PYTHON:-python3}
+UV_VERSION=0.13.9
+WHEELHOUSE=${MUSCLE_MM_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/muscle_mm/wheels}
+STAMPS=$VENV/.muscle_mm_stamps
+REQ=requirements
+
+# The machine-wide pip config of these hosts points at a CPU-only torch wheel that breaks
+# torchvision; nothing here may read it.
+export PIP_CONFIG_FILE=/dev/null
+unset PIP_FIND_LINKS PIP_EXTRA_INDEX_URL PIP_INDEX_URL || true
+
+say() { printf '[setup_env] %s\n' "$*"; }
+hash_of() { cat "$@" | sha256sum | cut -c1-16; }
+stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
+stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
+
+changed=0
+
+# --- base -----------------------------------------------------------------------------------
+base_key=$(hash_of "$REQ/build.txt" <(echo "uv==$UV_VERSION $($PYTHON -V 2>&1)"))
+if [ ! -x "$VENV/bin/python" ]; then
+  say "creating $VENV with $($PYTHON -V 2>&1)"
+  "$PYTHON" -m venv "$VENV"
+fi
+if ! stamp_ok base "$base_key"; then
+  say "installing uv $UV_VERSION and build tools"
+  "$VENV/bin/python" -m pip install -q "uv==$UV_VERSION"
+  "$VENV/bin/uv" pip install -q --python "$VENV/bin/python" -r "$REQ/build.txt"
+  stamp_set base "$base_key"; changed=1
+fi
+UV=("$VENV/bin/uv" pip install --python "$VENV/bin/python")
+
+# --- torch ----------------------------------------------------------------------------------
+torch_key=$(hash_of "$REQ/torch.txt" <(echo "$base_key"))
+if ! stamp_ok torch "$torch_key"; then
+  say "installing torch/torchvision ($REQ/torch.txt)"
+  "${UV[@]}" -r "$REQ/torch.txt" -c "$REQ/build.txt"
+  stamp_set torch "$torch_key"; changed=1
+fi
+
+# --- mmcv (with ops) ------------------------------------------------------------------------
+mmcv_key=$(hash_of "$REQ/mmcv.txt" <(echo "$torch_key"))
+if ! stamp_ok mmcv "$mmcv_key"; then
+  mmcv_spec=$(grep -E '^mmcv' "$REQ/mmcv.txt" | head -n1)
+  tag=$("$VENV/bin/python" - <<'PY'
+import os, sys, torch
+cuda = torch.cuda.is_available() or os.environ.get('FORCE_CUDA') == '1'
+print(f"torch{torch.__version__.replace('+', '_')}-py{sys.version_info[0]}{sys.version_info[1]}-"
+      f"{'cuda' + str(torch.version.cuda) if cuda else 'cpu'}")
+PY
+)
+  dest="$WHEELHOUSE/${mmcv_spec//=/}-$tag"
+  if ! ls "$dest"/mmcv-*.whl >/dev/null 2>&1; then
+    say "building $mmcv_spec with ops for $tag (10-25 min on 2 cores; cached in $dest)"
+    mkdir -p "$dest.tmp"
+    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+      "$VENV/bin/python" -m pip wheel --no-deps --no-build-isolation --no-cache-dir \
+      -w "$dest.tmp" "$mmcv_spec"
+    rm -rf "$dest"; mv "$dest.tmp" "$dest"
+  else
+    say "reusing cached mmcv wheel $dest"
+  fi
+  "${UV[@]}" --reinstall-package mmcv --no-deps "$dest"/mmcv-*.whl
+  # mmcv's own light dependencies (addict, yapf, ...), resolved against the pins.
+  "${UV[@]}" -q mmcv --find-links "$dest" -c "$REQ/torch.txt" -c "$REQ/mmcv.txt"
+  stamp_set mmcv "$mmcv_key"; changed=1
+fi
+
+# --- runtime + muscle_mm --------------------------------------------------------------------
+rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" setup.py <(echo "$mmcv_key"))
+if ! stamp_ok runtime "$rt_key"; then
+  say "installing the OpenMMLab stack and muscle_mm (editable)"
+  "${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" \
+    -c "$REQ/torch.txt" -c "$REQ/mmcv.txt" -c "$REQ/build.txt"
+  "${UV[@]}" --no-deps --no-build-isolation -e "$ROOT"
+  changed=1
+  rm -f "$STAMPS/runtime"
+fi
+
+# --- verify ---------------------------------------------------------------------------------
+if [ "$changed" = 1 ] || ! stamp_ok runtime "$rt_key"; then
+  say "verifying the stack"
+  if ! "$VENV/bin/python" "$ROOT/tools/misc/check_env.py"; then
+    say "the environment in $VENV is broken (see above). Fix it, or remove $VENV and run again."
+    exit 1
+  fi
+  stamp_set runtime "$rt_key"
+else
+  say "up to date ($VENV)"
+fi
