@@ -6,7 +6,7 @@
 #   torch   torch/torchvision (requirements/torch.txt)           -> forces an mmcv rebuild
 #   mmcv    mmcv 2.1.0 built with ops, cached as a wheel keyed on mmcv, torch, python and CUDA
 #   runtime mmengine/mmpretrain/mmdet/mmseg/... and muscle_mm itself (editable)
-# A second run with unchanged pins installs nothing. See ../docs or README "Installation".
+# A second run with unchanged pins installs nothing; DRY_RUN=1 only reports what a run would do.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,7 +16,7 @@ PYTHON=${PYTHON:-python3}
 UV_VERSION=0.13.9
 WHEELHOUSE=${MUSCLE_MM_WHEELHOUSE:-${XDG_CACHE_HOME:-$HOME/.cache}/muscle_mm/wheels}
 STAMPS=$VENV/.muscle_mm_stamps
-REQ=requirements
+REQ=${MUSCLE_MM_REQUIREMENTS:-requirements}
 
 # The machine-wide pip config of these hosts points at a CPU-only torch wheel that breaks
 # torchvision; nothing here may read it.
@@ -30,8 +30,23 @@ stamp_set() { mkdir -p "$STAMPS"; printf '%s' "$2" >"$STAMPS/$1"; }
 
 changed=0
 
-# --- base -----------------------------------------------------------------------------------
+# Each layer's key covers its own pins and the key of the layer below it.
 base_key=$(hash_of "$REQ/build.txt" <(echo "uv==$UV_VERSION $($PYTHON -V 2>&1)"))
+torch_key=$(hash_of "$REQ/torch.txt" <(echo "$base_key"))
+mmcv_key=$(hash_of "$REQ/mmcv.txt" <(echo "$torch_key"))
+rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" setup.py <(echo "$mmcv_key"))
+
+if [ -n "${DRY_RUN:-}" ]; then  # report which layers a real run would (re)install, change nothing
+  todo=""
+  for layer in base torch mmcv runtime; do
+    key_var="${layer}_key"; [ "$layer" = runtime ] && key_var=rt_key
+    stamp_ok "$layer" "${!key_var}" || todo="$todo $layer"
+  done
+  say "would install:${todo:- nothing}"
+  exit 0
+fi
+
+# --- base -----------------------------------------------------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
   say "creating $VENV with $($PYTHON -V 2>&1)"
   "$PYTHON" -m venv "$VENV"
@@ -45,7 +60,6 @@ fi
 UV=("$VENV/bin/uv" pip install --python "$VENV/bin/python")
 
 # --- torch ----------------------------------------------------------------------------------
-torch_key=$(hash_of "$REQ/torch.txt" <(echo "$base_key"))
 if ! stamp_ok torch "$torch_key"; then
   say "installing torch/torchvision ($REQ/torch.txt)"
   "${UV[@]}" -r "$REQ/torch.txt" -c "$REQ/build.txt"
@@ -53,7 +67,6 @@ if ! stamp_ok torch "$torch_key"; then
 fi
 
 # --- mmcv (with ops) ------------------------------------------------------------------------
-mmcv_key=$(hash_of "$REQ/mmcv.txt" <(echo "$torch_key"))
 if ! stamp_ok mmcv "$mmcv_key"; then
   mmcv_spec=$(grep -E '^mmcv' "$REQ/mmcv.txt" | head -n1)
   tag=$("$VENV/bin/python" - <<'PY'
@@ -81,7 +94,6 @@ PY
 fi
 
 # --- runtime + muscle_mm --------------------------------------------------------------------
-rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" setup.py <(echo "$mmcv_key"))
 if ! stamp_ok runtime "$rt_key"; then
   say "installing the OpenMMLab stack and muscle_mm (editable)"
   "${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" \

@@ -32,10 +32,24 @@ def _numpy_globals() -> List[Any]:
     return [_reconstruct, scalar, np.ndarray, np.dtype] + dtype_classes
 
 
-def mmengine_safe_globals() -> List[Any]:
-    """The non-tensor classes found in mmengine runner checkpoints."""
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """Stands in for ``builtins.getattr`` while unpickling.
+
+    A pickled ``HistoryBuffer`` refers to its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allow-listing ``getattr`` itself would hand a checkpoint any
+    attribute of any allowed object, so only these lookups are answered.
+    """
     from mmengine.logging.history_buffer import HistoryBuffer
-    return [HistoryBuffer] + _numpy_globals()
+    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
+def mmengine_safe_globals() -> List[Any]:
+    """The non-tensor globals found in mmengine runner checkpoints."""
+    from mmengine.logging.history_buffer import HistoryBuffer
+    return [HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')] + _numpy_globals()
 
 
 def register_safe_globals() -> None:

@@ -70,7 +70,7 @@ def test_train_save_resume(tmp_path):
     assert state['meta']['iter'] == 4
     for k, v in trained.items():
         assert torch.equal(state['state_dict'][k], v)
-    assert resumed.param_schedulers[0].last_epoch == 6
+    assert resumed.param_schedulers[0]._global_step == 6  # restored at 4, +2
     lr = resumed.optim_wrapper.get_lr()['lr'][0]
     assert abs(lr - 0.01) < 1e-9  # MultiStepLR stepped once at 3, before the save
 

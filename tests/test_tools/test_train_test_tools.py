@@ -20,7 +20,7 @@ val_evaluator = dict(type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_cfg = val_cfg
 test_evaluator = val_evaluator
-train_cfg = dict(val_interval=100)
+train_cfg = dict(by_epoch=False, max_iters=2, val_interval=100)
 """
 
 

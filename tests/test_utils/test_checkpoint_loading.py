@@ -49,3 +49,31 @@ def test_plain_and_numpy_checkpoints_load(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'nope.pth'))
+
+
+class GetattrProbe:
+    """A pickle that asks for an attribute lookup beyond HistoryBuffer's statistics methods."""
+
+    def __reduce__(self):
+        from mmengine.logging.history_buffer import HistoryBuffer
+        return (getattr, (HistoryBuffer, '__subclasses__'))
+
+
+def test_getattr_limited_to_history_buffer_statistics(tmp_path):
+    path = tmp_path / 'probe.pth'
+    torch.save({'meta': GetattrProbe()}, path)
+    with pytest.raises(UnsafeCheckpointError, match='probe.pth'):
+        CheckpointLoader.load_checkpoint(str(path))
+
+
+def test_message_hub_round_trip(tmp_path):
+    """What a runner checkpoint carries besides tensors: the MessageHub with HistoryBuffers."""
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_instance('ckpt_test')
+    for v in (1.0, 2.0, 3.0):
+        hub.update_scalar('train/loss', v)
+    path = tmp_path / 'hub.pth'
+    torch.save({'message_hub': hub.state_dict()}, path)
+    state = CheckpointLoader.load_checkpoint(str(path))
+    buf = state['message_hub']['log_scalars']['train/loss']
+    assert buf.mean() == 2.0 and buf.max() == 3.0

@@ -1,0 +1,138 @@
+"""Throughput of the MUSCLE data path against a bare decode + resize, on the same files.
+
+(a) bare:    cv2.imread + cv2.resize to width 500, height 800 (one view).
+(b) project: LoadXRayImage + MultiView (2 views: Resize 800x500 + RandomFlip) + PackInputs, then
+             the data preprocessor's Z-score (SelfSupDataPreprocessor, mean 122.786, std 18.390),
+             i.e. what MD-MoCo pre-training runs per image (paper §2.1).
+
+Prints images/s for both and the ratio (b)/(a). Not a test. Without ``--data`` it writes ``--num``
+chest phantoms as 8-bit PNGs into a temporary folder. Both paths run single-threaded (cv2 and
+torch) by default, as inside one dataloader worker.
+
+Example::
+
+    python benchmarks/data_pipeline_throughput.py --num 16 --height 1024 --width 1024
+    python benchmarks/data_pipeline_throughput.py --data data/NIHChestXray14/images --num 200
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.dataset import Compose, default_collate  # noqa: E402
+from mmengine.registry import DefaultScope  # noqa: E402
+from mmpretrain.models import SelfSupDataPreprocessor  # noqa: E402
+
+import muscle_mm.datasets.transforms  # noqa: E402,F401  (registers LoadXRayImage)
+from muscle_mm.datasets.base import list_images  # noqa: E402
+from muscle_mm.datasets.synthetic.phantom import chest_phantom  # noqa: E402
+
+FRAGMENT = osp.join(ROOT, 'configs/_base_/datasets/xray_preprocess.py')
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--data', help='folder of images (.png/.jpg/.dcm); default: generated phantoms')
+    p.add_argument('--num', type=int, default=16, help='number of images (default 16)')
+    p.add_argument('--height', type=int, default=1024, help='generated image height (1024)')
+    p.add_argument('--width', type=int, default=1024, help='generated image width (1024)')
+    p.add_argument('--batch', type=int, default=8, help='batch size for the Z-score step (8)')
+    p.add_argument('--rounds', type=int, default=2, help='timed rounds, best kept (2)')
+    p.add_argument('--threads', type=int, default=1, help='cv2/torch threads (1)')
+    return p.parse_args()
+
+
+def make_phantoms(folder, num, height, width):
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(num):
+        img, _ = chest_phantom(rng, height, width, opacity=float(rng.random()) * 0.5)
+        paths.append(osp.join(folder, f'{i:05d}.png'))
+        cv2.imwrite(paths[-1], img)
+    return paths
+
+
+def bare(paths, size):
+    for path in paths:
+        img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
+        cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+
+
+def project(paths, pipe, preprocessor, batch):
+    """The data path; ``preprocessor=None`` stops before the Z-score (dataloader side only)."""
+    for start in range(0, len(paths), batch):
+        packed = [pipe(dict(img_path=p)) for p in paths[start:start + batch]]
+        if preprocessor is not None:
+            preprocessor(default_collate(packed))
+
+
+def best_rate(fn, num, rounds):
+    best = float('inf')
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return num / best
+
+
+def main():
+    args = parse_args()
+    cv2.setNumThreads(args.threads)
+    torch.set_num_threads(args.threads)
+    frag = Config.fromfile(FRAGMENT)
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        pipe = Compose([
+            frag.xray_load,
+            dict(type='MultiView', num_views=2,
+                 transforms=[[frag.xray_resize, dict(type='RandomFlip', prob=0.5)]]),
+            dict(type='PackInputs'),
+        ])
+    preprocessor = SelfSupDataPreprocessor(mean=frag.xray_mean, std=frag.xray_std, to_rgb=False)
+    size = tuple(frag.xray_scale)  # (w, h) = (500, 800), as cv2.resize expects
+
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.data:
+            paths = [osp.join(args.data, n) for n in list_images(args.data)][:args.num]
+            if not paths:
+                sys.exit(f'no .png/.jpg/.dcm images in {args.data}')
+            source = f'{len(paths)} files from {args.data}'
+        else:
+            paths = make_phantoms(tmp, args.num, args.height, args.width)
+            source = f'{len(paths)} generated {args.height}x{args.width} 8-bit PNG phantoms'
+        dicom = [p for p in paths if p.lower().endswith('.dcm')]
+        if dicom:  # cv2 cannot read DICOM: the bare path would time nothing for those files
+            sys.exit(f'--data holds DICOM files ({dicom[0]} ...); the bare cv2 baseline cannot '
+                     'read them, give a folder of PNG/JPEG')
+        bare(paths[:2], size)  # warm the page cache and lazy imports of both paths
+        project(paths[:2], pipe, preprocessor, args.batch)
+        n = len(paths)
+        rate_a = best_rate(lambda: bare(paths, size), n, args.rounds)
+        rate_b = best_rate(lambda: project(paths, pipe, preprocessor, args.batch), n,
+                           args.rounds)
+        rate_w = best_rate(lambda: project(paths, pipe, None, args.batch), n, args.rounds)
+
+    print(f'data: {source}; {args.threads} thread(s); best of {args.rounds} round(s); '
+          f'os.cpu_count()={os.cpu_count()}')
+    print(f'{"path":<78}{"images/s":>10}{"ms/image":>10}')
+    print(f'{"(a) bare: cv2.imread + cv2.resize to 500x800":<78}'
+          f'{rate_a:>10.1f}{1000 / rate_a:>10.2f}')
+    print(f'{"(b) project: LoadXRayImage + 2 views (Resize 800x500 + flip) + Pack + Z-score":<78}'
+          f'{rate_b:>10.1f}{1000 / rate_b:>10.2f}')
+    label_w = '    (b) up to PackInputs: dataloader side (Z-score runs on the GPU in training)'
+    print(f'{label_w:<78}{rate_w:>10.1f}{1000 / rate_w:>10.2f}')
+    print(f'ratio (b)/(a) images/s: {rate_b / rate_a:.2f}  '
+          f'(the project path costs {rate_a / rate_b:.2f}x the bare decode + resize per image)')
+
+
+if __name__ == '__main__':
+    main()
