@@ -10,8 +10,8 @@ mmpretrain's ``ResNet`` (plain stem, ``avg_down=False``) already uses torchvisio
 names (``conv1``, ``bn1``, ``layerX.Y.convZ``/``bnZ``, ``downsample.0/1``): mmcv's
 ``build_norm_layer`` names norms ``bn<i>`` and only the *properties* are called ``norm<i>``. So
 the torchvision conversion is a prefix strip plus a check, key by key and shape by shape,
-against torchvision's own model, which is what makes it safe. ``ResNetV1c/V1d`` (deep stem,
-average-pool shortcut) have no torchvision counterpart and are rejected.
+against torchvision's own model, which is what makes it safe. ``ResNetV1c/V1d`` (deep stem;
+V1d also an average-pool shortcut) have no torchvision counterpart and are rejected.
 """
 import re
 from collections import OrderedDict
@@ -19,7 +19,7 @@ from typing import Dict, Optional, Tuple
 
 import torch
 
-from .checkpoint_loading import safe_torch_load
+from .checkpoint_loading import UnsafeCheckpointError, safe_torch_load
 
 QUERY_PREFIX = 'backbone.'
 
@@ -40,7 +40,11 @@ def load_checkpoint(path: str, trusted: bool = False) -> dict:
     """
     if trusted:
         return torch.load(path, map_location='cpu', weights_only=False)
-    return safe_torch_load(path, map_location='cpu')
+    try:
+        return safe_torch_load(path, map_location='cpu')
+    except UnsafeCheckpointError as e:
+        raise UnsafeCheckpointError(f'{e}\nThe tools/model_converters scripts take --trusted for '
+                                    'a file you made yourself.') from e
 
 
 def get_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:

@@ -40,7 +40,11 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     attribute of any allowed object, so only these lookups are answered.
     """
     from mmengine.logging.history_buffer import HistoryBuffer
-    if obj is HistoryBuffer and name in HistoryBuffer._statistics_methods:
+
+    # The built-in statistics are registered only when the first buffer is created, so a fresh
+    # process (e.g. `tools/train.py --resume`) must accept them before any buffer exists.
+    allowed = {'min', 'max', 'current', 'mean'} | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
     raise pickle.UnpicklingError(
         f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')

@@ -77,3 +77,20 @@ def test_message_hub_round_trip(tmp_path):
     state = CheckpointLoader.load_checkpoint(str(path))
     buf = state['message_hub']['log_scalars']['train/loss']
     assert buf.mean() == 2.0 and buf.max() == 3.0
+
+
+def test_runner_checkpoint_loads_in_a_fresh_process(tmp_path):
+    """A new process has created no HistoryBuffer yet (what `--resume` and the tools see)."""
+    import subprocess
+    import sys
+    from mmengine.logging import MessageHub
+    hub = MessageHub.get_instance('fresh_process')
+    hub.update_scalar('train/loss', 1.5)
+    path = tmp_path / 'runner_like.pth'
+    torch.save({'state_dict': {'w': torch.ones(1)}, 'message_hub': hub.state_dict()}, path)
+    code = ('import muscle_mm; from mmengine.runner import CheckpointLoader; '
+            f'c = CheckpointLoader.load_checkpoint({str(path)!r}); '
+            "print(c['message_hub']['log_scalars']['train/loss'].current())")
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.strip().endswith('1.5')

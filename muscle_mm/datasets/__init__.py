@@ -1,0 +1,5 @@
+"""X-ray datasets as users download them (see docs in each module) and their transforms."""
+from . import (chest_xray_masks, indiana_cxr, montgomery_cxr, mura, nih_chestxray14,
+               pneumonia_cxr, rsna_bone_age, shenzhen_cxr, splits, tbx11k, transforms,
+               xray_pretrain_pool)
+from .base import DatasetFormatError

@@ -1,0 +1,84 @@
+"""Synthetic Montgomery TB set in the NLM ``MontgomerySet`` layout (tests and ``make demo``).
+
+``CXR_png/MCUCXR_NNNN_<tb>.png`` (portrait and landscape, like the real 4020x4892 / 4892x4020),
+``ClinicalReadings/<stem>.txt`` (``Patient's Sex: F`` / ``Patient's Age: 027Y`` / finding, with
+the real ``O`` sex and ``NO REPORT (same pt as ...)`` quirks) and
+``ManualMask/{leftMask,rightMask}/<same name>.png`` (0/255, no ``_mask`` suffix; the patient's
+left lung is on the image's right). :func:`write_case` writes one such case anywhere.
+"""
+import os
+import os.path as osp
+
+import numpy as np
+
+from .phantom import imwrite
+from .shenzhen_cxr import tb_chest
+
+
+def montgomery_reading(rng: np.random.Generator, stem: str, same_as: str = '') -> str:
+    sex = 'FMO'[int(rng.integers(3))]
+    finding = 'bilateral upper lobe infiltrates, TB' if stem.endswith('_1') else 'normal'
+    if same_as:
+        finding = f'NO REPORT (same pt as {same_as})'
+    return f"Patient's Sex: {sex}\nPatient's Age: {int(rng.integers(5, 90)):03d}Y\n{finding}\n"
+
+
+def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 72,
+               width: int = 60, masks: bool = True, reading: bool = True,
+               same_as: str = '') -> np.ndarray:
+    """Write one Montgomery case under ``base`` (the folder holding ``CXR_png``): the image, and
+    optionally its left/right masks and reading. Returns the full lung mask (uint8 0/1)."""
+    img, lung = tb_chest(rng, stem, height, width)
+    imwrite(osp.join(base, 'CXR_png', stem + '.png'), img)
+    if masks:
+        half = lung.shape[1] // 2
+        left, right = lung.copy(), lung.copy()
+        left[:, :half] = 0  # patient's left lung = image right
+        right[:, half:] = 0
+        imwrite(osp.join(base, 'ManualMask', 'leftMask', stem + '.png'), left * np.uint8(255))
+        imwrite(osp.join(base, 'ManualMask', 'rightMask', stem + '.png'), right * np.uint8(255))
+    if reading:
+        path = osp.join(base, 'ClinicalReadings', stem + '.txt')
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            f.write(montgomery_reading(rng, stem, same_as))
+    return lung
+
+
+def generate(root: str,
+             num: int = 6,
+             seed: int = 0,
+             top_folder: bool = True,
+             kaggle_nested: bool = False,
+             masks: bool = True,
+             height: int = 72,
+             width: int = 60) -> str:
+    """Write ``num`` cases (about 40% TB, as 58/138) and return the ``data_root`` for
+    ``MontgomeryCXR``.
+
+    Args:
+        root (str): output folder (created).
+        num (int): number of images. Defaults to 6.
+        seed (int): seed of all randomness. Defaults to 0.
+        top_folder (bool): keep the zip's ``MontgomerySet/`` folder. Defaults to True.
+        kaggle_nested (bool): the Kaggle mirror's ``Montgomery/MontgomerySet/``.
+            Defaults to False.
+        masks (bool): write ``ManualMask/{leftMask,rightMask}``. Defaults to True.
+        height (int): portrait image height; every third image is landscape. Defaults to 72.
+        width (int): portrait image width. Defaults to 60.
+    """
+    rng = np.random.default_rng(seed)
+    base = root
+    if kaggle_nested:
+        base = osp.join(root, 'Montgomery', 'MontgomerySet')
+    elif top_folder:
+        base = osp.join(root, 'MontgomerySet')
+    os.makedirs(base, exist_ok=True)
+    first = ''
+    for i in range(num):
+        stem = f'MCUCXR_{i + 1:04d}_{int(i % 5 in (1, 3))}'
+        h, w = (width, height) if i % 3 == 2 else (height, width)
+        same_as = first if i == num - 1 and num > 2 else ''
+        write_case(base, stem, rng, h, w, masks=masks, same_as=same_as)
+        first = first or stem
+    return root

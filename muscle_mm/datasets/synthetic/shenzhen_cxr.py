@@ -1,0 +1,93 @@
+"""Synthetic Shenzhen TB set in the NLM ``ChinaSet_AllFiles`` layout (tests and ``make demo``).
+
+``CXR_png/CHNCXR_NNNN_<tb>.png`` and ``ClinicalReadings/<stem>.txt`` (free-form sex/age line,
+then the finding). TB cases (stem ending ``_1``) get upper-zone nodular lesions and mild opacity.
+:func:`tb_chest` and :func:`write_case` are reused by the other generators that copy Shenzhen
+(and Montgomery) images, e.g. TBX11K's ``imgs/extra/mc+shenzhen`` and the lung-mask set.
+"""
+import os
+import os.path as osp
+from typing import Tuple
+
+import numpy as np
+
+from .phantom import chest_phantom, imwrite
+
+_SZ_AGE_FORMS = ('{sex} {age}yrs', '{sex} , {age}yrs', '{sex} {age}month', '{sex} {age}days')
+
+
+def tb_chest(rng: np.random.Generator, stem: str, height: int,
+             width: int) -> Tuple[np.ndarray, np.ndarray]:
+    """``(img, lung_mask)`` for an NLM TB-set image: TB when the stem ends in ``_1``."""
+    if not stem.endswith(('_0', '_1')):
+        raise ValueError(f'{stem}: NLM TB stems end in _0 (normal) or _1 (TB)')
+    lesions = []
+    if stem.endswith('_1'):
+        for cx in rng.permutation([0.31, 0.69])[:int(rng.integers(1, 3))]:
+            bw = width * rng.uniform(0.12, 0.2)
+            bh = height * rng.uniform(0.1, 0.16)
+            lesions.append((cx * width - bw / 2, height * rng.uniform(0.22, 0.36), bw, bh))
+    return chest_phantom(rng, height, width, opacity=0.2 if lesions else 0.0, lesions=lesions)
+
+
+def shenzhen_reading(rng: np.random.Generator, stem: str) -> str:
+    sex = ('male', 'female', 'femal')[int(rng.integers(3))]
+    form = _SZ_AGE_FORMS[int(rng.integers(len(_SZ_AGE_FORMS)))]
+    finding = 'bilateral secondary PTB' if stem.endswith('_1') else 'normal'
+    return form.format(sex=sex, age=int(rng.integers(1, 80))) + '\n' + finding + '\n'
+
+
+def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 64,
+               width: int = 64, reading: bool = True, mode: str = 'gray') -> np.ndarray:
+    """Write one Shenzhen-style image ``<base>/CXR_png/<stem>.png`` (and its reading) and return
+    the lung mask. ``base`` is the folder holding ``CXR_png`` (``ChinaSet_AllFiles``, or e.g.
+    TBX11K's ``imgs/extra/mc+shenzhen`` with ``reading=False`` and a custom layout)."""
+    img, lung = tb_chest(rng, stem, height, width)
+    imwrite(osp.join(base, 'CXR_png', stem + '.png'), img, mode)
+    if reading:
+        path = osp.join(base, 'ClinicalReadings', stem + '.txt')
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            f.write(shenzhen_reading(rng, stem))
+    return lung
+
+
+def generate(root: str,
+             num: int = 8,
+             seed: int = 0,
+             top_folder: bool = True,
+             kaggle_nested: bool = False,
+             junk: bool = False,
+             rgb: bool = False,
+             height: int = 64,
+             width: int = 64) -> str:
+    """Write ``num`` images (half TB) and return the ``data_root`` for ``ShenzhenCXR``.
+
+    Args:
+        root (str): output folder (created).
+        num (int): number of images. Defaults to 8.
+        seed (int): seed of all randomness. Defaults to 0.
+        top_folder (bool): keep the zip's ``ChinaSet_AllFiles/`` folder. Defaults to True.
+        kaggle_nested (bool): the Kaggle mirror's ``ChinaSet_AllFiles/ChinaSet_AllFiles/``.
+            Defaults to False.
+        junk (bool): add ``.DS_Store``, ``._*`` and ``Thumbs.db`` to ``CXR_png``.
+            Defaults to False.
+        rgb (bool): store gray replicated to 3 channels, as some copies are. Defaults to False.
+        height (int): image height (the real ones are ~3000). Defaults to 64.
+        width (int): image width. Defaults to 64.
+    """
+    rng = np.random.default_rng(seed)
+    base = root
+    if top_folder or kaggle_nested:
+        base = osp.join(root, 'ChinaSet_AllFiles')
+    if kaggle_nested:
+        base = osp.join(base, 'ChinaSet_AllFiles')
+    for i in range(num):
+        stem = f'CHNCXR_{i + 1:04d}_{i % 2}'
+        write_case(base, stem, rng, height + int(rng.integers(0, 8)), width, mode='rgb' if rgb
+                   else 'gray')
+    if junk:
+        for j in ('.DS_Store', 'Thumbs.db', '._CHNCXR_0001_0.png'):
+            with open(osp.join(base, 'CXR_png', j), 'wb') as f:
+                f.write(b'\x00\x05\x16\x07junk')
+    return root

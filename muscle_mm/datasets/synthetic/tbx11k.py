@@ -1,0 +1,134 @@
+"""Synthetic TBX11K in the archive's layout (tests and ``make demo``).
+
+Writes ``imgs/{health,sick,tb,test}/`` and ``imgs/extra/{da+db,mc+shenzhen}/`` as 8-bit RGB PNGs
+(DB extras as ``.jpg``), ``annotations/json/TBX11K_{train,val,trainval}[_only_tb].json`` and
+``all_{train,val,trainval,test}.json`` in the official COCO form (three categories, float
+``[x, y, w, h]`` boxes, no ``segmentation``, healthy/sick images without annotations, TB images
+numbered first), and ``lists/*.txt``. Every box surrounds a lesion drawn by ``chest_phantom``:
+active TB as larger infiltrates, latent (obsolete) TB as small dense nodules, so a detector can
+learn both. As in the real set (``tb1199.png``), one TB image has no box.
+"""
+import json
+import os
+import os.path as osp
+
+import numpy as np
+
+from .phantom import chest_phantom, imwrite
+from .shenzhen_cxr import tb_chest
+
+CATEGORIES = [
+    dict(id=1, name='ActiveTuberculosis', supercategory='Tuberculosis'),
+    dict(id=2, name='ObsoletePulmonaryTuberculosis', supercategory='Tuberculosis'),
+    dict(id=3, name='PulmonaryTuberculosis', supercategory='Tuberculosis'),
+]
+DATE = '2020-06-24 12:42:41.793194'
+
+
+def _lesions(rng: np.random.Generator, size: int):
+    """1-2 boxes ``(x, y, w, h, category_id)`` inside the lung fields."""
+    boxes = []
+    sides = rng.permutation([0.3, 0.7])[:int(rng.integers(1, 3))]
+    for cx in sides:
+        cat = 1 if rng.random() < 0.7 else 2
+        bw = size * (rng.uniform(0.18, 0.26) if cat == 1 else rng.uniform(0.09, 0.13))
+        bh = bw * rng.uniform(0.85, 1.15)
+        x = cx * size - bw / 2 + rng.uniform(-0.04, 0.04) * size
+        y = size * rng.uniform(0.28, 0.5)
+        boxes.append((float(x), float(y), float(bw), float(bh), cat))
+    return boxes
+
+
+def generate(root: str,
+             num: int = 20,
+             seed: int = 0,
+             top_folder: bool = False,
+             num_health: int = 6,
+             num_sick: int = 4,
+             num_test: int = 2,
+             size: int = 64) -> str:
+    """Write ``num`` TB images (plus healthy, sick, test and extra ones) and return the
+    ``data_root`` for ``TBX11K``.
+
+    Args:
+        root (str): Output folder (created).
+        num (int): Number of TB images (at least 4; a quarter go to the official val).
+            Defaults to 20.
+        seed (int): Seed of all randomness. Defaults to 0.
+        top_folder (bool): Keep the archive's top ``TBX11K/`` folder. Defaults to False.
+        num_health (int): Healthy images. Defaults to 6.
+        num_sick (int): Sick but non-TB images (diffuse opacity, no boxes). Defaults to 4.
+        num_test (int): Images in ``imgs/test`` (no labels). Defaults to 2.
+        size (int): Image height and width (the real set is 512). Defaults to 64.
+    """
+    if num < 4:
+        raise ValueError('TBX11K synthetic set needs num >= 4 TB images')
+    rng = np.random.default_rng(seed)
+    base = osp.join(root, 'TBX11K') if top_folder else root
+    imgs = osp.join(base, 'imgs')
+    records = []  # (official split, image dict, [annotation dicts])
+    ann_id = 0
+
+    def add(split, file_name, boxes, opacity):
+        nonlocal ann_id
+        img, _ = chest_phantom(rng, size, size, opacity=opacity,
+                               lesions=[b[:4] for b in boxes])
+        imwrite(osp.join(imgs, file_name), img, 'rgb')
+        image = dict(id=len(records) + 1, file_name=file_name, width=size, height=size,
+                     date_captured=DATE, license=1, coco_url='', flickr_url='')
+        anns = []
+        for x, y, w, h, cat in boxes:
+            ann_id += 1
+            anns.append(dict(id=ann_id, image_id=image['id'], category_id=cat, iscrowd=0,
+                             area=int(round(w * h)), bbox=[x, y, w, h], width=size, height=size))
+        records.append((split, image, anns))
+
+    n_val = max(1, num // 4)
+    for i in range(num):
+        boxes = [] if i == num - 1 else _lesions(rng, size)  # like tb1199.png: TB, but no box
+        add('val' if i >= num - n_val else 'train', f'tb/tb{i + 1:04d}.png', boxes, 0.0)
+    for i in range(num_health):
+        add('val' if i % 4 == 3 else 'train', f'health/h{i + 1:04d}.png', [], 0.0)
+    for i in range(num_sick):
+        add('val' if i % 4 == 3 else 'train', f'sick/s{i + 1:04d}.png', [], rng.uniform(0.3, 0.6))
+
+    extra = []
+    for i in range(num_test):
+        img, _ = chest_phantom(rng, size, size)
+        imwrite(osp.join(imgs, 'test', f'{i + 1:04d}.png'), img, 'rgb')
+    for name in ('extra/da+db/train/n0001.png', 'extra/da+db/train/p0001.png',
+                 'extra/da+db/val/n0002.jpg', 'extra/mc+shenzhen/MCUCXR_0001_0.png',
+                 'extra/mc+shenzhen/CHNCXR_0001_1.png'):
+        if 'mc+shenzhen' in name:  # the NLM images themselves, TB by their stem
+            img, _ = tb_chest(rng, osp.splitext(osp.basename(name))[0], size, size)
+        else:  # DA/DB: n* normal, p* TB
+            img, _ = chest_phantom(rng, size, size, opacity=0.5 if '/p' in name else 0.0)
+        imwrite(osp.join(imgs, name), img, 'rgb')
+        extra.append(dict(id=100000 + len(extra) + 1, file_name=name, width=size, height=size,
+                          date_captured=DATE, license=1, coco_url='', flickr_url=''))
+
+    jdir = osp.join(base, 'annotations', 'json')
+    ldir = osp.join(base, 'lists')
+    os.makedirs(jdir, exist_ok=True)
+    os.makedirs(ldir, exist_ok=True)
+
+    def dump(name, recs, extra_images=()):
+        images = [im for _, im, _ in recs] + list(extra_images)
+        coco = dict(categories=CATEGORIES, images=images,
+                    annotations=[a for _, _, anns in recs for a in anns])
+        with open(osp.join(jdir, name + '.json'), 'w') as f:
+            json.dump(coco, f)
+        with open(osp.join(ldir, name + '.txt'), 'w') as f:
+            f.write(''.join(im['file_name'] + '\n' for im in images))
+
+    for split, wanted in (('train', {'train'}), ('val', {'val'}), ('trainval', {'train', 'val'})):
+        recs = [r for r in records if r[0] in wanted]
+        dump(f'TBX11K_{split}', recs)
+        dump(f'TBX11K_{split}_only_tb', [r for r in recs if r[1]['file_name'].startswith('tb/')])
+        dump(f'all_{split}', recs, [e for e in extra if ('/val/' in e['file_name']) == (
+            split == 'val') or split == 'trainval'])
+    test_images = [dict(id=200000 + i + 1, file_name=f'test/{i + 1:04d}.png', width=size,
+                        height=size, date_captured=DATE, license=1, coco_url='', flickr_url='')
+                   for i in range(num_test)]
+    dump('all_test', [], test_images)
+    return root

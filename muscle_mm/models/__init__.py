@@ -1,0 +1,4 @@
+"""Models of MUSCLE, registered in mmpretrain MODELS."""
+from .selfsup import MDMoCo
+
+__all__ = ['MDMoCo']

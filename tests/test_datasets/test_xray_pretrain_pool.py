@@ -1,0 +1,83 @@
+"""XRayPretrainPool: all readers (mmpretrain, mmdet, mmseg registries) pooled without labels."""
+import logging
+
+import pytest
+from mmengine.logging import MMLogger
+
+import muscle_mm.datasets  # noqa: F401  (registers the datasets)
+from muscle_mm.datasets.base import DatasetFormatError
+from muscle_mm.datasets.shenzhen_cxr import ShenzhenCXR
+from muscle_mm.datasets.synthetic import generate_all
+from muscle_mm.datasets.xray_pretrain_pool import XRayPretrainPool, build_xray_dataset
+from muscle_mm.registry import DATASETS
+
+MINE = ('NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABoneAge')
+
+
+@pytest.fixture(scope='module')
+def roots(tmp_path_factory):
+    return generate_all(str(tmp_path_factory.mktemp('pool')),
+                        only=MINE + ('TBX11K', 'ChestXrayMasks'))
+
+
+@pytest.fixture
+def log_lines():
+    logger = MMLogger.get_instance('test_pool_log')
+    lines = []
+
+    class Collect(logging.Handler):
+
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    handler = Collect()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)
+
+
+def test_pool_counts_sources_and_logs_table(roots, log_lines):
+    cfgs = [dict(type=n, data_root=roots[n]) for n in MINE]
+    # TBX11K lives in mmdet's registry, ChestXrayMasks in mmseg's.
+    cfgs += [dict(type='TBX11K', data_root=roots['TBX11K'], split='train'),
+             dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'], split='train')]
+    pool = DATASETS.build(dict(type='XRayPretrainPool', datasets=cfgs))
+    expected = {}
+    for cfg in cfgs:
+        ds = build_xray_dataset(dict(cfg, pipeline=[]))
+        expected[f'{cfg["type"]}[{cfg.get("split", "train")}]'] = len(ds)
+    assert pool.source_counts == expected
+    assert len(pool) == sum(expected.values())
+    infos = [pool.get_data_info(i) for i in range(len(pool))]
+    assert {i['source'] for i in infos} == set(expected)
+    assert all(set(i) == {'img_path', 'source', 'sample_idx'} for i in infos)  # no labels
+    table = next(ln for ln in log_lines if ln.startswith('XRayPretrainPool: images per source'))
+    for name, n in expected.items():
+        assert any(ln.split() == [name, str(n)] for ln in table.splitlines())
+    assert table.splitlines()[-1].split() == ['total', str(len(pool))]
+
+
+def test_pipeline_built_datasets_names_and_scope(roots):
+    sz = ShenzhenCXR(data_root=roots['ShenzhenCXR'])
+    pool = XRayPretrainPool(
+        datasets=[sz, dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
+                  dict(type='TBX11K', _scope_='mmdet', data_root=roots['TBX11K'], split='val')],
+        pipeline=[dict(type='LoadXRayImage'), dict(type='PackInputs')])
+    assert list(pool.source_counts) == ['ShenzhenCXR[train]#1', 'ShenzhenCXR[train]#2',
+                                        'TBX11K[val]']
+    out = pool[0]
+    assert tuple(out['inputs'].shape[:1]) == (3, )  # gray delivered as 3 channels
+    named = XRayPretrainPool(datasets=[sz], names=['china'])
+    assert named.get_data_info(0)['source'] == 'china'
+
+
+def test_bad_configs(roots):
+    with pytest.raises(KeyError, match='not registered'):
+        XRayPretrainPool(datasets=[dict(type='NoSuchDataset', data_root='x')])
+    with pytest.raises(ValueError, match='empty'):
+        XRayPretrainPool(datasets=[])
+    with pytest.raises(ValueError, match='2 names for 1 datasets'):
+        XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR'])],
+                         names=['a', 'b'])
+    with pytest.raises(DatasetFormatError):
+        XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=roots['MontgomeryCXR'])])

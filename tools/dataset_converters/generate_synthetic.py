@@ -1,0 +1,38 @@
+"""Write small synthetic copies of the nine MUSCLE datasets in their real layouts.
+
+    python tools/dataset_converters/generate_synthetic.py OUT_DIR [--num N] [--seed S]
+        [--only NAME ...]
+
+Each dataset lands in OUT_DIR/<Name>/ (e.g. OUT_DIR/NIHChestXray14/), the layout its reader
+expects under ``data_root`` (see muscle_mm/datasets/synthetic/). Prints name -> data_root.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+
+from muscle_mm.datasets.synthetic import GENERATORS, generate_all  # noqa: E402
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description='Write synthetic X-ray datasets')
+    p.add_argument('out_dir', help='output folder; each dataset goes to OUT_DIR/<Name>/')
+    p.add_argument('--num', type=int, default=None,
+                   help="images per dataset (default: each generator's own small default)")
+    p.add_argument('--seed', type=int, default=0, help='base random seed (default 0)')
+    p.add_argument('--only', nargs='+', choices=list(GENERATORS), metavar='NAME',
+                   help=f'write only these datasets: {", ".join(GENERATORS)}')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    roots = generate_all(args.out_dir, num=args.num, seed=args.seed, only=args.only)
+    for name, root in roots.items():
+        print(f'{name}: {root}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
