@@ -53,11 +53,12 @@ def tiny_cls_config_factory(tmp_path):
     return make
 
 
-def run_tool(args, timeout=600, env=None):
+def run_tool(args, timeout=600, env=None, cwd=REPO):
+    """Run a python command line (tools, torchrun) with the repo importable; assert success."""
     import os
     full_env = dict(os.environ, PYTHONPATH=REPO)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable] + args, cwd=REPO, env=full_env, timeout=timeout,
+    proc = subprocess.run([sys.executable] + args, cwd=cwd, env=full_env, timeout=timeout,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout

@@ -69,9 +69,16 @@ fi
 # --- mmcv (with ops) ------------------------------------------------------------------------
 if ! stamp_ok mmcv "$mmcv_key"; then
   mmcv_spec=$(grep -E '^mmcv' "$REQ/mmcv.txt" | head -n1)
+  # mmcv compiles its CUDA ops when torch sees a GPU (or FORCE_CUDA=1); that needs nvcc.
+  # MUSCLE_MM_MMCV_CPU_ONLY=1 builds the CPU ops only (hides the GPUs from the build).
+  if [ -n "${MUSCLE_MM_MMCV_CPU_ONLY:-}" ]; then export CUDA_VISIBLE_DEVICES="" FORCE_CUDA=0; fi
   tag=$("$VENV/bin/python" - <<'PY'
-import os, sys, torch
+import os, shutil, sys, torch
 cuda = torch.cuda.is_available() or os.environ.get('FORCE_CUDA') == '1'
+if cuda and not (shutil.which('nvcc') or os.environ.get('CUDA_HOME')):
+    sys.exit('[setup_env] a GPU is visible but there is no CUDA compiler (nvcc / CUDA_HOME) to '
+             f'build mmcv\'s CUDA ops for CUDA {torch.version.cuda}. Install the CUDA toolkit '
+             'matching it, or set MUSCLE_MM_MMCV_CPU_ONLY=1 to build the CPU ops only.')
 print(f"torch{torch.__version__.replace('+', '_')}-py{sys.version_info[0]}{sys.version_info[1]}-"
       f"{'cuda' + str(torch.version.cuda) if cuda else 'cpu'}")
 PY

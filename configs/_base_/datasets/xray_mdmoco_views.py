@@ -37,7 +37,9 @@ train_pipeline = [
 # root with e.g. --cfg-options train_dataloader.dataset.datasets.0.data_root=/mnt/nih
 # (index = position below).
 pretrain_datasets = [
-    dict(type='NIHChestXray14', data_root='data/NIHChestXray14', split='train'),  # 0
+    # NIH has no downstream task here; the paper pre-trains on all 112,120 images (Tab. 1), i.e.
+    # train_val_list + test_list. split='train' keeps the official test list out.
+    dict(type='NIHChestXray14', data_root='data/NIHChestXray14', split='all'),  # 0
     dict(type='ShenzhenCXR', data_root='data/ShenzhenCXR', split='train'),  # 1
     dict(type='MontgomeryCXR', data_root='data/MontgomeryCXR', split='train'),  # 2
     dict(type='IndianaCXR', data_root='data/IndianaCXR', split='train'),  # 3
@@ -58,3 +60,18 @@ train_dataloader = dict(
     collate_fn=dict(type='default_collate'),  # SelfSupDataPreprocessor wants stacked views
     dataset=dict(
         type='XRayPretrainPool', datasets=pretrain_datasets, pipeline=train_pipeline))
+
+# The downstream val/test images (MUSCLE's seeded splits) that pre-training must be checked
+# against: python tools/analysis_tools/check_leakage.py configs/muscle/mdmoco_r50.py
+# Montgomery and Shenzhen images are also in ChestXrayMasks (and TBX11K's extras), so the
+# paper's pool does contain some downstream test images; the tool lists them.
+downstream_eval = [
+    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='val'),
+    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='test'),
+    dict(type='MURA', data_root='data/MURA', split='val'),
+    dict(type='MURA', data_root='data/MURA', split='test'),
+    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='val', _scope_='mmseg'),
+    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='test', _scope_='mmseg'),
+    dict(type='TBX11K', data_root='data/TBX11K', split='val', _scope_='mmdet'),
+    dict(type='TBX11K', data_root='data/TBX11K', split='test', _scope_='mmdet'),
+]

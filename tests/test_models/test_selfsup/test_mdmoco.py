@@ -178,7 +178,9 @@ def test_configs(arch, width):
     assert {'type': 'MoCoQueueCheckHook'} in [dict(h) for h in cfg.custom_hooks]
     pool = cfg.train_dataloader.dataset
     assert pool.type == 'XRayPretrainPool' and len(pool.datasets) == 9
-    assert all(d.split == 'train' and d.data_root == f'data/{d.type}' for d in pool.datasets)
+    # NIH: all 112,120 images (paper Tab. 1); the others: their training splits
+    assert all(d.split == ('all' if d.type == 'NIHChestXray14' else 'train')
+               and d.data_root == f'data/{d.type}' for d in pool.datasets)
     types = list(_transform_types(pool.pipeline))
     assert not EXCLUDED & set(types), f'excluded augmentations in the views: {types}'
     assert types[:2] == ['LoadXRayImage', 'Resize'] and types[-1] == 'PackInputs'
@@ -188,6 +190,19 @@ def test_configs(arch, width):
     rotate = next(t for t in multiview.transforms[0] if t.type == 'Rotate')
     assert max(rotate.magnitude_range) <= 10
     assert cfg.optim_wrapper.optimizer.lr == 0.03 and cfg.auto_scale_lr.base_batch_size == 256
+
+
+def test_demo_config_keeps_the_method():
+    """`make demo` shrinks sizes only: same pool, views, normalization and init."""
+    demo = Config.fromfile(str(CONFIGS / 'mdmoco_r18_demo.py'))
+    real = Config.fromfile(str(CONFIGS / 'mdmoco_r18.py'))
+    assert demo.train_dataloader.dataset.datasets == real.train_dataloader.dataset.datasets
+    assert demo.model.data_preprocessor == real.model.data_preprocessor
+    assert demo.model.kaiming_init and demo.model.backbone == real.model.backbone
+    assert demo.model.queue_len % demo.train_dataloader.batch_size == 0
+    dp, rp = demo.train_dataloader.dataset.pipeline, real.train_dataloader.dataset.pipeline
+    assert dp[2] == rp[2]  # the same two views
+    assert not EXCLUDED & set(_transform_types(dp))
 
 
 def test_view_pipeline_runs_on_a_gray_image(tmp_path):
