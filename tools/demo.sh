@@ -16,7 +16,12 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 step() { printf '\n==== [demo] %s\n' "$*"; }
 
 step "1/5 generating the nine X-ray layouts under $OUT/data"
-"$PY" "$ROOT/tools/dataset_converters/generate_synthetic.py" "$OUT/data" --num 48 --seed 0
+rm -rf "$OUT/data"
+"$PY" "$ROOT/tools/dataset_converters/generate_synthetic.py" "$OUT/data" --num 48 --seed 0 \
+    --only NIHChestXray14 ShenzhenCXR MontgomeryCXR IndianaCXR RSNABoneAge MURA ChestXrayMasks TBX11K
+# more Pneumonia images, so that the linear probe's test split (10%) means something
+"$PY" "$ROOT/tools/dataset_converters/generate_synthetic.py" "$OUT/data" --num 240 --seed 0 \
+    --only PneumoniaCXR
 
 cd "$OUT"  # the configs' data roots are data/<Name>, relative to here
 CFG="$ROOT/configs/muscle/mdmoco_r18_demo.py"

@@ -19,6 +19,7 @@ import muscle_mm  # noqa: E402,F401
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
+from mmengine.logging import MMLogger  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.runner import load_checkpoint  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
@@ -53,7 +54,8 @@ def build_backbone(cfg, checkpoint, seed):
     if checkpoint != 'kaiming':
         load_checkpoint(backbone, checkpoint, map_location='cpu', strict=True,
                         revise_keys=[(r'^backbone\.', '')])
-    return backbone.eval()
+    backbone.eval()  # mmpretrain's ResNet.train() returns None, so no chaining
+    return backbone
 
 
 @torch.no_grad()
@@ -70,6 +72,8 @@ def features(backbone, dataset, preprocess, batch_size):
 
 def main(argv=None):
     args = parse_args(argv)
+    # mmengine logs every parameter's init at INFO; keep this tool's output to its results
+    MMLogger.get_instance('linear_probe', log_level='WARNING')
     cfg = Config.fromfile(args.config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     pipeline = cfg.train_dataloader.dataset.pipeline
