@@ -62,3 +62,16 @@ def run_tool(args, timeout=600, env=None, cwd=REPO):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
+
+
+# val/test on the same tiny image folder ({data}); appended to TINY_CLS_CONFIG
+EVAL = """
+val_dataloader = dict(batch_size=2, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+                      dataset=dict(type='CustomDataset', data_root='{data}', pipeline=pipeline))
+val_cfg = dict()
+val_evaluator = dict(type='Accuracy', topk=(1, ))
+test_dataloader = val_dataloader
+test_cfg = val_cfg
+test_evaluator = val_evaluator
+train_cfg = dict(by_epoch=False, max_iters=2, val_interval=100)
+"""

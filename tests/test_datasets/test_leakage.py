@@ -11,7 +11,7 @@ import muscle_mm.datasets  # noqa: F401  (registers the datasets)
 from muscle_mm.datasets.base import DatasetFormatError
 from muscle_mm.datasets.leakage import (NameIndex, find_leakage, fingerprints, image_folder,
                                         image_sets_from_configs, name_matches, name_stem)
-from muscle_mm.datasets.synthetic import montgomery_cxr, shenzhen_cxr
+from muscle_mm.datasets.synthetic import generate_all, montgomery_cxr, shenzhen_cxr
 from muscle_mm.datasets.synthetic.phantom import chest_phantom, imwrite
 
 TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
@@ -134,3 +134,28 @@ def test_cli_from_config_and_explicit_args(sets, tmp_path, capsys):
     assert 'No leakage found.' in capsys.readouterr().out
     with pytest.raises(SystemExit, match='TYPE:DATA_ROOT'):
         tool.main(['--pool', 'MontgomeryCXR', '--eval-dir', sets['clean']])
+
+
+def test_generated_nlm_copies_are_found_by_content(tmp_path):
+    # As in the real data, ChestXrayMasks' CXR_png holds the Shenzhen / Montgomery images
+    # themselves, so its val/test cases that the generated NLM sets also have leak by md5.
+    roots = generate_all(str(tmp_path), only=['ShenzhenCXR', 'MontgomeryCXR', 'ChestXrayMasks'])
+    pool = image_sets_from_configs([dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
+                                    dict(type='MontgomeryCXR', data_root=roots['MontgomeryCXR'])])
+    evals = image_sets_from_configs({
+        f'ChestXrayMasks[{s}]': dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'],
+                                     split=s) for s in ('val', 'test')})
+    report = find_leakage(pool, evals)
+    matches = [m for p in report.pairs for m in p.matches]
+    by_md5 = {(osp.basename(m.eval_path), osp.basename(m.pool_path)) for m in matches
+              if m.how == 'md5'}
+    by_name = {(osp.basename(m.eval_path), osp.basename(m.pool_path)) for m in matches
+               if m.how == 'name'}
+    assert by_md5 and by_md5 == by_name  # every shared name is the same image, and only those
+    assert all(a == b for a, b in by_md5)
+    assert not [m for m in matches if m.how == 'hash']  # different cases never look alike
+    pool_names = {osp.basename(p) for ps in pool.values() for p in ps}
+    eval_names = {osp.basename(p) for ps in evals.values() for p in ps}
+    assert {a for a, _ in by_md5} == eval_names & pool_names
+    assert eval_names - pool_names  # some eval cases lie beyond the small generated NLM sets
+    assert 'md5: ' in report.format() and 'ChestXrayMasks[val]' in report.format()

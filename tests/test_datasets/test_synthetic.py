@@ -1,4 +1,6 @@
 """Synthetic data: deterministic phantoms with learnable signals, and all nine layouts readable."""
+import json
+import os
 import os.path as osp
 
 import cv2
@@ -9,7 +11,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import cross_val_score
 
 import muscle_mm.datasets  # noqa: F401  (registers the datasets)
-from muscle_mm.datasets.synthetic import GENERATORS, generate_all
+from muscle_mm.datasets.synthetic import GENERATORS, generate_all, shenzhen_cxr
 from muscle_mm.datasets.synthetic.phantom import (MURA_BODY_PARTS, chest_phantom, hand_phantom,
                                                   imwrite, limb_phantom)
 from muscle_mm.datasets.xray_pretrain_pool import build_xray_dataset
@@ -152,3 +154,48 @@ def test_generate_synthetic_cli(tmp_path, capsys):
     assert osp.isfile(osp.join(str(tmp_path), 'ShenzhenCXR', 'ChinaSet_AllFiles', 'CXR_png',
                                'CHNCXR_0003_0.png'))
     assert osp.isdir(osp.join(str(tmp_path), 'RSNABoneAge', 'boneage-training-dataset'))
+
+
+def test_nlm_images_are_the_same_in_every_set_that_copies_them(tmp_path):
+    roots = generate_all(str(tmp_path), only=['ShenzhenCXR', 'MontgomeryCXR', 'ChestXrayMasks',
+                                              'TBX11K'])
+
+    def gray(*parts):
+        img = cv2.imread(osp.join(*parts), cv2.IMREAD_GRAYSCALE)
+        assert img is not None, parts
+        return img
+
+    sz = osp.join(roots['ShenzhenCXR'], 'ChinaSet_AllFiles')
+    mc = osp.join(roots['MontgomeryCXR'], 'MontgomerySet')
+    lung = osp.join(roots['ChestXrayMasks'], 'Lung Segmentation')
+    # The image depends on the case name only, not on the generator's seed.
+    again = shenzhen_cxr.generate(str(tmp_path / 'again'), num=2, seed=9)
+    for stem in ('CHNCXR_0001_0', 'CHNCXR_0002_1'):
+        with open(osp.join(sz, 'CXR_png', stem + '.png'), 'rb') as a, open(
+                osp.join(again, 'ChinaSet_AllFiles', 'CXR_png', stem + '.png'), 'rb') as b:
+            assert a.read() == b.read()
+    assert not np.array_equal(gray(sz, 'CXR_png', 'CHNCXR_0001_0.png'),
+                              gray(sz, 'CXR_png', 'CHNCXR_0003_0.png'))
+    # Lung-mask set: same pixels, and the mask is that image's true lung field (for Montgomery
+    # the union of its left/right masks).
+    img, truth = shenzhen_cxr.case_image('CHNCXR_0002_1')
+    assert np.array_equal(gray(lung, 'CXR_png', 'CHNCXR_0002_1.png'), img)
+    assert np.array_equal(gray(sz, 'CXR_png', 'CHNCXR_0002_1.png'), img)
+    assert np.array_equal(gray(lung, 'masks', 'CHNCXR_0002_1_mask.png') > 127, truth > 0)
+    for stem in ('MCUCXR_0002_1', 'MCUCXR_0003_0'):  # portrait and landscape
+        assert np.array_equal(gray(lung, 'CXR_png', stem + '.png'), gray(mc, 'CXR_png',
+                                                                          stem + '.png'))
+        left = gray(mc, 'ManualMask', 'leftMask', stem + '.png') > 0
+        right = gray(mc, 'ManualMask', 'rightMask', stem + '.png') > 0
+        assert left.any() and right.any()
+        assert np.array_equal(gray(lung, 'masks', stem + '.png') > 127, left | right)
+    # TBX11K's extra/mc+shenzhen: the same pixels, stored as 8-bit RGB like the rest of TBX11K.
+    extra = osp.join(roots['TBX11K'], 'imgs', 'extra', 'mc+shenzhen')
+    assert sorted(os.listdir(extra)) == ['CHNCXR_0002_1.png', 'MCUCXR_0001_0.png']
+    assert cv2.imread(osp.join(extra, 'MCUCXR_0001_0.png'), cv2.IMREAD_UNCHANGED).ndim == 3
+    assert np.array_equal(gray(extra, 'CHNCXR_0002_1.png'), img)
+    assert np.array_equal(gray(extra, 'MCUCXR_0001_0.png'), gray(mc, 'CXR_png',
+                                                                  'MCUCXR_0001_0.png'))
+    with open(osp.join(roots['TBX11K'], 'annotations', 'json', 'all_trainval.json')) as f:
+        sizes = {im['file_name']: (im['height'], im['width']) for im in json.load(f)['images']}
+    assert sizes['extra/mc+shenzhen/CHNCXR_0002_1.png'] == img.shape

@@ -6,22 +6,12 @@ import sys
 import pytest
 import torch
 
-from _helpers import REPO
+from _helpers import EVAL, REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import test as test_tool  # noqa: E402
 import train as train_tool  # noqa: E402
 
-EVAL = """
-val_dataloader = dict(batch_size=2, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
-                      dataset=dict(type='CustomDataset', data_root='{data}', pipeline=pipeline))
-val_cfg = dict()
-val_evaluator = dict(type='Accuracy', topk=(1, ))
-test_dataloader = val_dataloader
-test_cfg = val_cfg
-test_evaluator = val_evaluator
-train_cfg = dict(by_epoch=False, max_iters=2, val_interval=100)
-"""
 
 
 def test_train_cfg_options_and_resume(tiny_cls_config, tmp_path):

@@ -24,9 +24,13 @@ GENERATORS = {
     'TBX11K': tbx11k.generate,
 }
 
-# Helpers to write one Shenzhen / Montgomery style case by name (e.g. for TBX11K's extras).
+# One Shenzhen / Montgomery case by name. Its image is a function of the name only, so every set
+# that holds a copy of an NLM image (ChestXrayMasks' CXR_png, TBX11K's extra/mc+shenzhen) holds
+# the same pixels, as in the real data.
 write_shenzhen_case = shenzhen_cxr.write_case
 write_montgomery_case = montgomery_cxr.write_case
+shenzhen_case_image = shenzhen_cxr.case_image
+montgomery_case_image = montgomery_cxr.case_image
 tb_chest = shenzhen_cxr.tb_chest
 
 
@@ -37,7 +41,10 @@ def generate_all(root: str,
     """Write every dataset (or those in ``only``) under ``root/<Name>/``.
 
     Each dataset gets its own seed (``seed * 100 + its index in GENERATORS``) so that no two sets
-    contain the same phantom by accident, which would read as leakage.
+    contain the same phantom by accident, which would read as leakage. The one overlap is real:
+    a Shenzhen / Montgomery image depends on its case name only, so ChestXrayMasks and TBX11K's
+    ``extra/mc+shenzhen`` hold the very ShenzhenCXR / MontgomeryCXR images of the same names,
+    wherever both sets reach that case number.
 
     Args:
         root (str): output folder.
@@ -63,4 +70,4 @@ def generate_all(root: str,
 
 
 __all__ = ['GENERATORS', 'generate_all', 'write_shenzhen_case', 'write_montgomery_case',
-           'tb_chest']
+           'shenzhen_case_image', 'montgomery_case_image', 'tb_chest']

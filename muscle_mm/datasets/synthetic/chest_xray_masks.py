@@ -4,19 +4,24 @@ Writes ``<root>/Lung Segmentation/`` (or ``<root>/data/Lung Segmentation/``) wit
 holding Montgomery (``MCUCXR_NNNN_<tb>.png``) and Shenzhen (``CHNCXR_NNNN_<tb>.png``) images,
 ``masks/`` with the naming mismatch of the real set (Montgomery masks share the image name,
 Shenzhen ones end in ``_mask``), a few Shenzhen images without a mask, ``test/`` images without
-masks and ``ClinicalReadings/``. Images are NLM-style phantoms (``tb_chest``: TB lesions when the
-stem ends in ``_1``); masks are their true lung fields, stored 0/255 (or 3-channel / 16-bit, as
-some copies are). ``montgomery_set=True`` also writes the NLM ``MontgomerySet/`` layout
-(``CXR_png`` + ``ManualMask/{leftMask,rightMask}``) for the same Montgomery images plus
-``montgomery_extra`` images the Kaggle set does not have.
+masks and ``ClinicalReadings/``. As in the real set, whose ``CXR_png`` holds the Shenzhen and
+Montgomery images themselves, case ``n`` is named and drawn like case ``n`` of
+:mod:`.shenzhen_cxr` / :mod:`.montgomery_cxr` (``case_stem``, ``case_image``: a function of the
+name only), so with the default sizes its pixels equal those of the generated ShenzhenCXR /
+MontgomeryCXR image of the same name, and the leakage check finds the copies by content. Masks
+are the true lung fields of those images, stored 0/255 (or 3-channel / 16-bit, as some copies
+are). ``montgomery_set=True`` also writes the NLM ``MontgomerySet/`` layout (``CXR_png`` +
+``ManualMask/{leftMask,rightMask}``) for the same Montgomery images plus ``montgomery_extra``
+images the Kaggle set does not have.
 """
 import os
 import os.path as osp
+from typing import Optional
 
 import numpy as np
 
+from . import montgomery_cxr, shenzhen_cxr
 from .phantom import imwrite
-from .shenzhen_cxr import tb_chest
 
 
 def _reading(name: str, tb: int, rng: np.random.Generator) -> str:
@@ -36,14 +41,15 @@ def generate(root: str,
              mask_mode: str = 'gray',
              montgomery_set: bool = False,
              montgomery_extra: int = 2,
-             height: int = 48,
-             width: int = 40) -> str:
+             height: Optional[int] = None,
+             width: Optional[int] = None) -> str:
     """Write ``num`` image/mask pairs and return the ``data_root`` for ``ChestXrayMasks``.
 
     Args:
         root (str): Output folder (created).
         num (int): Number of image/mask pairs; about a quarter Montgomery. Defaults to 16.
-        seed (int): Seed of all randomness. Defaults to 0.
+        seed (int): Seed of the clinical readings; the images depend on their case names only.
+            Defaults to 0.
         data_prefix (bool): Use the older ``data/Lung Segmentation/`` root. Defaults to False.
         num_unmasked (int): Shenzhen images in ``CXR_png/`` without a mask. Defaults to 2.
         num_test (int): Images in ``test/`` (no masks). Defaults to 2.
@@ -52,10 +58,14 @@ def generate(root: str,
         montgomery_set (bool): Also write ``<root>/MontgomerySet/`` with left/right masks.
             Defaults to False.
         montgomery_extra (int): Montgomery images only in ``MontgomerySet/``. Defaults to 2.
-        height (int): Base image height (each image adds 0..7 px). Defaults to 48.
-        width (int): Base image width (each image adds 0..7 px). Defaults to 40.
+        height (int, optional): Base image height of every case, given to the NLM generators'
+            ``case_image``. Defaults to None: each NLM generator's default (Shenzhen 64 + 0..7,
+            Montgomery 72 portrait), so the images equal the generated NLM sets' ones.
+        width (int, optional): Base image width, likewise. Defaults to None (64 / 60).
     """
     rng = np.random.default_rng(seed)
+    size = {k: v for k, v in (('height', height), ('width', width)) if v is not None}
+    nlm = {'MCUCXR': montgomery_cxr, 'CHNCXR': shenzhen_cxr}
     base = osp.join(root, 'data', 'Lung Segmentation') if data_prefix else \
         osp.join(root, 'Lung Segmentation')
     n_mc = max(1, num // 4)
@@ -64,9 +74,9 @@ def generate(root: str,
     entries += [('CHNCXR', num - n_mc + i + 1, False) for i in range(num_unmasked)]
     mont = osp.join(root, 'MontgomerySet')
     for prefix, no, masked in entries:
-        tb = int(rng.integers(2))
-        name = f'{prefix}_{no:04d}_{tb}'
-        img, lung = tb_chest(rng, name, height + int(rng.integers(8)), width + int(rng.integers(8)))
+        name = nlm[prefix].case_stem(no)
+        tb = int(name[-1])
+        img, lung = nlm[prefix].case_image(name, **size)
         imwrite(osp.join(base, 'CXR_png', name + '.png'), img)
         os.makedirs(osp.join(base, 'ClinicalReadings'), exist_ok=True)
         with open(osp.join(base, 'ClinicalReadings', name + '.txt'), 'w') as f:
@@ -76,26 +86,12 @@ def generate(root: str,
             imwrite(osp.join(base, 'masks', name + suffix + '.png'), lung * np.uint8(255),
                     mask_mode)
         if montgomery_set and prefix == 'MCUCXR':
-            _write_montgomery(mont, name, img, lung)
+            montgomery_cxr.write_case(mont, name, rng, reading=False, **size)
     for i in range(num_test):
-        tb = int(rng.integers(2))
-        name = f'CHNCXR_{900 + i:04d}_{tb}'
-        img, _ = tb_chest(rng, name, height, width)
-        imwrite(osp.join(base, 'test', name + '.png'), img)
+        name = shenzhen_cxr.case_stem(900 + i)
+        imwrite(osp.join(base, 'test', name + '.png'), shenzhen_cxr.case_image(name, **size)[0])
     if montgomery_set:
         for i in range(montgomery_extra):
-            name = f'MCUCXR_{500 + i:04d}_0'
-            img, lung = tb_chest(rng, name, height, width)
-            _write_montgomery(mont, name, img, lung)
+            montgomery_cxr.write_case(mont, montgomery_cxr.case_stem(500 + i), rng,
+                                      reading=False, **size)
     return root
-
-
-def _write_montgomery(mont: str, name: str, img: np.ndarray, lung: np.ndarray) -> None:
-    """NLM layout: the image and one mask per lung (split at the image midline), 0/255."""
-    imwrite(osp.join(mont, 'CXR_png', name + '.png'), img)
-    half = lung.shape[1] // 2
-    right, left = lung.copy(), lung.copy()  # patient's right lung is on the image's left
-    right[:, half:] = 0
-    left[:, :half] = 0
-    imwrite(osp.join(mont, 'ManualMask', 'rightMask', name + '.png'), right * np.uint8(255))
-    imwrite(osp.join(mont, 'ManualMask', 'leftMask', name + '.png'), left * np.uint8(255))

@@ -5,14 +5,35 @@
 the real ``O`` sex and ``NO REPORT (same pt as ...)`` quirks) and
 ``ManualMask/{leftMask,rightMask}/<same name>.png`` (0/255, no ``_mask`` suffix; the patient's
 left lung is on the image's right). :func:`write_case` writes one such case anywhere.
+
+As for Shenzhen, an image is a function of its case name only (:func:`case_image`), because the
+same Montgomery images reappear in the Kaggle lung-mask set and in TBX11K's extras.
 """
 import os
 import os.path as osp
+from typing import Tuple
 
 import numpy as np
 
 from .phantom import imwrite
-from .shenzhen_cxr import tb_chest
+from .shenzhen_cxr import case_rng, tb_chest
+
+
+def case_stem(no: int) -> str:
+    """Name of Montgomery case number ``no`` (1-based): 2 of every 5 TB (58/138 in the real set)."""
+    return f'MCUCXR_{no:04d}_{int((no - 1) % 5 in (1, 3))}'
+
+
+def case_image(stem: str, height: int = 72, width: int = 60) -> Tuple[np.ndarray, np.ndarray]:
+    """``(img, lung_mask)`` of Montgomery case ``stem``: portrait ``height`` x ``width``, but
+    every third case number landscape (like 4020x4892 / 4892x4020); the same for the same
+    arguments in every generator and run."""
+    parts = stem.split('_')
+    if len(parts) != 3 or not parts[1].isdigit():
+        raise ValueError(f'{stem}: Montgomery stems look like MCUCXR_0001_0')
+    no = int(parts[1])
+    h, w = (width, height) if (no - 1) % 3 == 2 else (height, width)
+    return tb_chest(case_rng(stem), stem, h, w)
 
 
 def montgomery_reading(rng: np.random.Generator, stem: str, same_as: str = '') -> str:
@@ -26,9 +47,10 @@ def montgomery_reading(rng: np.random.Generator, stem: str, same_as: str = '') -
 def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 72,
                width: int = 60, masks: bool = True, reading: bool = True,
                same_as: str = '') -> np.ndarray:
-    """Write one Montgomery case under ``base`` (the folder holding ``CXR_png``): the image, and
-    optionally its left/right masks and reading. Returns the full lung mask (uint8 0/1)."""
-    img, lung = tb_chest(rng, stem, height, width)
+    """Write one Montgomery case under ``base`` (the folder holding ``CXR_png``): the image
+    (:func:`case_image`, ``height`` x ``width`` the portrait size), and optionally its left/right
+    masks and reading (drawn from ``rng``). Returns the full lung mask (uint8 0/1)."""
+    img, lung = case_image(stem, height, width)
     imwrite(osp.join(base, 'CXR_png', stem + '.png'), img)
     if masks:
         half = lung.shape[1] // 2
@@ -59,7 +81,8 @@ def generate(root: str,
     Args:
         root (str): output folder (created).
         num (int): number of images. Defaults to 6.
-        seed (int): seed of all randomness. Defaults to 0.
+        seed (int): seed of the clinical readings; the images depend on their case names only
+            (:func:`case_image`). Defaults to 0.
         top_folder (bool): keep the zip's ``MontgomerySet/`` folder. Defaults to True.
         kaggle_nested (bool): the Kaggle mirror's ``Montgomery/MontgomerySet/``.
             Defaults to False.
@@ -76,9 +99,8 @@ def generate(root: str,
     os.makedirs(base, exist_ok=True)
     first = ''
     for i in range(num):
-        stem = f'MCUCXR_{i + 1:04d}_{int(i % 5 in (1, 3))}'
-        h, w = (width, height) if i % 3 == 2 else (height, width)
+        stem = case_stem(i + 1)
         same_as = first if i == num - 1 and num > 2 else ''
-        write_case(base, stem, rng, h, w, masks=masks, same_as=same_as)
+        write_case(base, stem, rng, height, width, masks=masks, same_as=same_as)
         first = first or stem
     return root

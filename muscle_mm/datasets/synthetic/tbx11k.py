@@ -6,7 +6,10 @@ Writes ``imgs/{health,sick,tb,test}/`` and ``imgs/extra/{da+db,mc+shenzhen}/`` a
 ``[x, y, w, h]`` boxes, no ``segmentation``, healthy/sick images without annotations, TB images
 numbered first), and ``lists/*.txt``. Every box surrounds a lesion drawn by ``chest_phantom``:
 active TB as larger infiltrates, latent (obsolete) TB as small dense nodules, so a detector can
-learn both. As in the real set (``tb1199.png``), one TB image has no box.
+learn both. As in the real set (``tb1199.png``), one TB image has no box. The
+``mc+shenzhen`` extras are the NLM images themselves: the Montgomery / Shenzhen case of the same
+name as :mod:`.montgomery_cxr` / :mod:`.shenzhen_cxr` draw it (at their default sizes), here
+stored as 8-bit RGB like the rest of TBX11K, so the leakage check finds them by content.
 """
 import json
 import os
@@ -14,8 +17,8 @@ import os.path as osp
 
 import numpy as np
 
+from . import montgomery_cxr, shenzhen_cxr
 from .phantom import chest_phantom, imwrite
-from .shenzhen_cxr import tb_chest
 
 CATEGORIES = [
     dict(id=1, name='ActiveTuberculosis', supercategory='Tuberculosis'),
@@ -59,7 +62,8 @@ def generate(root: str,
         num_health (int): Healthy images. Defaults to 6.
         num_sick (int): Sick but non-TB images (diffuse opacity, no boxes). Defaults to 4.
         num_test (int): Images in ``imgs/test`` (no labels). Defaults to 2.
-        size (int): Image height and width (the real set is 512). Defaults to 64.
+        size (int): Image height and width (the real set is 512), except the ``mc+shenzhen``
+            extras, which keep their NLM sizes. Defaults to 64.
     """
     if num < 4:
         raise ValueError('TBX11K synthetic set needs num >= 4 TB images')
@@ -92,20 +96,26 @@ def generate(root: str,
     for i in range(num_sick):
         add('val' if i % 4 == 3 else 'train', f'sick/s{i + 1:04d}.png', [], rng.uniform(0.3, 0.6))
 
-    extra = []
     for i in range(num_test):
         img, _ = chest_phantom(rng, size, size)
         imwrite(osp.join(imgs, 'test', f'{i + 1:04d}.png'), img, 'rgb')
-    for name in ('extra/da+db/train/n0001.png', 'extra/da+db/train/p0001.png',
-                 'extra/da+db/val/n0002.jpg', 'extra/mc+shenzhen/MCUCXR_0001_0.png',
-                 'extra/mc+shenzhen/CHNCXR_0001_1.png'):
-        if 'mc+shenzhen' in name:  # the NLM images themselves, TB by their stem
-            img, _ = tb_chest(rng, osp.splitext(osp.basename(name))[0], size, size)
-        else:  # DA/DB: n* normal, p* TB
-            img, _ = chest_phantom(rng, size, size, opacity=0.5 if '/p' in name else 0.0)
+
+    extra = []
+
+    def add_extra(name, img):
         imwrite(osp.join(imgs, name), img, 'rgb')
-        extra.append(dict(id=100000 + len(extra) + 1, file_name=name, width=size, height=size,
-                          date_captured=DATE, license=1, coco_url='', flickr_url=''))
+        extra.append(dict(id=100000 + len(extra) + 1, file_name=name, width=img.shape[1],
+                          height=img.shape[0], date_captured=DATE, license=1, coco_url='',
+                          flickr_url=''))
+
+    for name in ('extra/da+db/train/n0001.png', 'extra/da+db/train/p0001.png',
+                 'extra/da+db/val/n0002.jpg'):  # DA/DB: n* normal, p* TB
+        add_extra(name, chest_phantom(rng, size, size, opacity=0.5 if '/p' in name else 0.0)[0])
+    # The NLM images themselves, TB by their stem: Montgomery case 1 (normal) and Shenzhen
+    # case 2 (TB), which every generated Montgomery / Shenzhen set of >= 2 images holds too.
+    for module, no in ((montgomery_cxr, 1), (shenzhen_cxr, 2)):
+        stem = module.case_stem(no)
+        add_extra(f'extra/mc+shenzhen/{stem}.png', module.case_image(stem)[0])
 
     jdir = osp.join(base, 'annotations', 'json')
     ldir = osp.join(base, 'lists')
