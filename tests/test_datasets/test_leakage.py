@@ -159,3 +159,11 @@ def test_generated_nlm_copies_are_found_by_content(tmp_path):
     assert {a for a, _ in by_md5} == eval_names & pool_names
     assert eval_names - pool_names  # some eval cases lie beyond the small generated NLM sets
     assert 'md5: ' in report.format() and 'ChestXrayMasks[val]' in report.format()
+
+
+def test_cli_repeated_options_accumulate():
+    args = load_tool().parse_args(['--pool', 'MontgomeryCXR:a', '--pool', 'ShenzhenCXR:b',
+                                   '--eval', 'TBX11K:c:val', 'TBX11K:c:test', '--eval-dir', 'x',
+                                   '--eval-dir', 'y'])
+    assert args.pool == ['MontgomeryCXR:a', 'ShenzhenCXR:b']
+    assert args.eval == ['TBX11K:c:val', 'TBX11K:c:test'] and args.eval_dir == ['x', 'y']

@@ -31,12 +31,14 @@ from muscle_mm.datasets.leakage import (find_leakage, image_folder,  # noqa: E40
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', nargs='?', help='config with pretrain_pool / downstream_eval')
-    p.add_argument('--pool', nargs='+', default=[], metavar='TYPE:ROOT[:SPLIT]',
+    p.add_argument('--pool', nargs='+', action='extend', default=[], metavar='TYPE:ROOT[:SPLIT]',
                    help='pre-training datasets (added to the config\'s)')
-    p.add_argument('--eval', nargs='+', default=[], metavar='TYPE:ROOT[:SPLIT]',
+    p.add_argument('--eval', nargs='+', action='extend', default=[], metavar='TYPE:ROOT[:SPLIT]',
                    help='downstream val/test datasets (added to the config\'s)')
-    p.add_argument('--pool-dir', nargs='+', default=[], help='plain image folders in the pool')
-    p.add_argument('--eval-dir', nargs='+', default=[], help='plain downstream image folders')
+    p.add_argument('--pool-dir', nargs='+', action='extend', default=[],
+                   help='plain image folders in the pool')
+    p.add_argument('--eval-dir', nargs='+', action='extend', default=[],
+                   help='plain downstream image folders')
     p.add_argument('--no-name', action='store_true', help='skip the file-name check')
     p.add_argument('--no-content', action='store_true', help='skip the md5/hash checks')
     p.add_argument('--max-distance', type=int, default=48,
