@@ -26,3 +26,23 @@ def tiny_cls_config(tmp_path):
     """make(iters, extra) -> path of a tiny mmpretrain classification config on generated images."""
     from _helpers import tiny_cls_config_factory
     return tiny_cls_config_factory(tmp_path)
+
+
+@pytest.fixture
+def log_lines():
+    """Messages logged through mmengine's current logger while the test runs."""
+    import logging
+
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('muscle_mm_test_log')
+    lines = []
+
+    class Collect(logging.Handler):
+
+        def emit(self, record):
+            lines.append(record.getMessage())
+
+    handler = Collect()
+    logger.addHandler(handler)
+    yield lines
+    logger.removeHandler(handler)

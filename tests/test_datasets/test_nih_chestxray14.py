@@ -1,12 +1,10 @@
 """NIHChestXray14 from generated Kaggle / Box layouts: splits, metadata, bad input, progress."""
 import csv
-import logging
 import os
 import os.path as osp
 import shutil
 
 import pytest
-from mmengine.logging import MMLogger
 
 import muscle_mm.datasets  # noqa: F401  (registers the datasets)
 from muscle_mm.datasets.base import DatasetFormatError
@@ -26,22 +24,6 @@ def kaggle(tmp_path_factory):
 def flat_v2020(tmp_path_factory):
     return synth.generate(str(tmp_path_factory.mktemp('nih_flat')), num=NUM, seed=1,
                           layout='flat', v2020=True, junk=True)
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_instance('test_nih_log')
-    lines = []
-
-    class Collect(logging.Handler):
-
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    handler = Collect()
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
 
 
 def entries(root):

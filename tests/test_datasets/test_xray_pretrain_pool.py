@@ -1,8 +1,6 @@
 """XRayPretrainPool: all readers (mmpretrain, mmdet, mmseg registries) pooled without labels."""
-import logging
 
 import pytest
-from mmengine.logging import MMLogger
 
 import muscle_mm.datasets  # noqa: F401  (registers the datasets)
 from muscle_mm.datasets.base import DatasetFormatError
@@ -18,22 +16,6 @@ MINE = ('NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABon
 def roots(tmp_path_factory):
     return generate_all(str(tmp_path_factory.mktemp('pool')),
                         only=MINE + ('TBX11K', 'ChestXrayMasks'))
-
-
-@pytest.fixture
-def log_lines():
-    logger = MMLogger.get_instance('test_pool_log')
-    lines = []
-
-    class Collect(logging.Handler):
-
-        def emit(self, record):
-            lines.append(record.getMessage())
-
-    handler = Collect()
-    logger.addHandler(handler)
-    yield lines
-    logger.removeHandler(handler)
 
 
 def test_pool_counts_sources_and_logs_table(roots, log_lines):
