@@ -1,11 +1,14 @@
 """Throughput of the MUSCLE data path against a bare decode + resize, on the same files.
 
 (a) bare:    cv2.imread + cv2.resize to width 500, height 800 (one view).
-(b) project: LoadXRayImage + MultiView (2 views: Resize 800x500 + RandomFlip) + PackInputs, then
+(b) project: the MD-MoCo ``train_pipeline`` of configs/_base_/datasets/xray_mdmoco_views.py
+             (LoadXRayImage, Resize 800x500, MultiView: 2 x (flip, rotation), PackInputs), then
              the data preprocessor's Z-score (SelfSupDataPreprocessor, mean 122.786, std 18.390),
              i.e. what MD-MoCo pre-training runs per image (paper §2.1).
+(c) as (b), with the gray image replicated to 3 channels at load instead of by the
+             preprocessor's broadcast (what the config did before).
 
-Prints images/s for both and the ratio (b)/(a). Not a test. Without ``--data`` it writes ``--num``
+Prints images/s for each and the ratios (b)/(a) and (b)/(c). Not a test. Without ``--data`` it writes ``--num``
 chest phantoms as 8-bit PNGs into a temporary folder. Both paths run single-threaded (cv2 and
 torch) by default, as inside one dataloader worker.
 
@@ -15,6 +18,7 @@ Example::
     python benchmarks/data_pipeline_throughput.py --data data/NIHChestXray14/images --num 200
 """
 import argparse
+import copy
 import os
 import os.path as osp
 import sys
@@ -38,6 +42,7 @@ from muscle_mm.datasets.base import list_images  # noqa: E402
 from muscle_mm.datasets.synthetic.phantom import chest_phantom  # noqa: E402
 
 FRAGMENT = osp.join(ROOT, 'configs/_base_/datasets/xray_preprocess.py')
+VIEWS = osp.join(ROOT, 'configs/_base_/datasets/xray_mdmoco_views.py')
 
 
 def parse_args():
@@ -90,13 +95,11 @@ def main():
     cv2.setNumThreads(args.threads)
     torch.set_num_threads(args.threads)
     frag = Config.fromfile(FRAGMENT)
+    train_pipeline = Config.fromfile(VIEWS).train_pipeline  # what MD-MoCo trains with
+    gray3_pipeline = copy.deepcopy(train_pipeline)
+    gray3_pipeline[0]['to_gray3'] = True  # gray replicated to 3 channels before resize/views
     with DefaultScope.overwrite_default_scope('mmpretrain'):
-        pipe = Compose([
-            frag.xray_load,
-            dict(type='MultiView', num_views=2,
-                 transforms=[[frag.xray_resize, dict(type='RandomFlip', prob=0.5)]]),
-            dict(type='PackInputs'),
-        ])
+        pipe, pipe3 = Compose(train_pipeline), Compose(gray3_pipeline)
     preprocessor = SelfSupDataPreprocessor(mean=frag.xray_mean, std=frag.xray_std, to_rgb=False)
     size = tuple(frag.xray_scale)  # (w, h) = (500, 800), as cv2.resize expects
 
@@ -120,18 +123,23 @@ def main():
         rate_b = best_rate(lambda: project(paths, pipe, preprocessor, args.batch), n,
                            args.rounds)
         rate_w = best_rate(lambda: project(paths, pipe, None, args.batch), n, args.rounds)
+        rate_3 = best_rate(lambda: project(paths, pipe3, preprocessor, args.batch), n,
+                           args.rounds)
 
     print(f'data: {source}; {args.threads} thread(s); best of {args.rounds} round(s); '
           f'os.cpu_count()={os.cpu_count()}')
     print(f'{"path":<78}{"images/s":>10}{"ms/image":>10}')
     print(f'{"(a) bare: cv2.imread + cv2.resize to 500x800":<78}'
           f'{rate_a:>10.1f}{1000 / rate_a:>10.2f}')
-    print(f'{"(b) project: LoadXRayImage + 2 views (Resize 800x500 + flip) + Pack + Z-score":<78}'
+    print(f'{"(b) project: MD-MoCo train_pipeline (load, resize, 2 views) + Z-score":<78}'
           f'{rate_b:>10.1f}{1000 / rate_b:>10.2f}')
     label_w = '    (b) up to PackInputs: dataloader side (Z-score runs on the GPU in training)'
     print(f'{label_w:<78}{rate_w:>10.1f}{1000 / rate_w:>10.2f}')
+    label_3 = '(c) as (b), gray replicated to 3 channels at load (LoadXRayImage default)'
+    print(f'{label_3:<78}{rate_3:>10.1f}{1000 / rate_3:>10.2f}')
     print(f'ratio (b)/(a) images/s: {rate_b / rate_a:.2f}  '
-          f'(the project path costs {rate_a / rate_b:.2f}x the bare decode + resize per image)')
+          f'(the project path costs {rate_a / rate_b:.2f}x the bare decode + resize per image); '
+          f'(b)/(c): {rate_b / rate_3:.2f}')
 
 
 if __name__ == '__main__':

@@ -20,7 +20,7 @@ train_dataloader = dict(
     num_workers=2,
     persistent_workers=False,
     dataset=dict(pipeline=[
-        dict(type='LoadXRayImage'),
+        dict(type='LoadXRayImage', to_gray3=False),  # as mdmoco_r18.py
         dict(type='Resize', scale=(80, 128), keep_ratio=False),
         dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
         dict(type='PackInputs'),

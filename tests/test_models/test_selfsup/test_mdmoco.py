@@ -205,15 +205,36 @@ def test_demo_config_keeps_the_method():
     assert not EXCLUDED & set(_transform_types(dp))
 
 
+def _run_views(cfg, path, to_gray3=False, seed=0):
+    """The config's view pipeline on one image, RNG seeded, then the model's preprocessor."""
+    steps = [dict(t) for t in cfg.train_dataloader.dataset.pipeline]
+    steps[0]['to_gray3'] = to_gray3
+    pipeline = Compose([TRANSFORMS.build(t) for t in steps])
+    np.random.seed(seed)
+    out = pipeline(dict(img_path=path))
+    preprocessor = MODELS.build(cfg.model.data_preprocessor)
+    batch = preprocessor(dict(inputs=[v[None] for v in out['inputs']],
+                              data_samples=[out['data_samples']]))
+    return out['inputs'], batch['inputs']
+
+
 def test_view_pipeline_runs_on_a_gray_image(tmp_path):
     cfg = Config.fromfile(str(CONFIGS / 'mdmoco_r18.py'))
     img = np.zeros((60, 40), np.uint8)
     img[10:50, 5:20] = 200  # asymmetric, so a flip or rotation changes the view
     cv2.imwrite(str(tmp_path / 'x.png'), img)
     init_default_scope(cfg.default_scope)  # as the Runner does; MultiView builds in it
-    pipeline = Compose([TRANSFORMS.build(t) for t in cfg.train_dataloader.dataset.pipeline])
-    out = pipeline(dict(img_path=str(tmp_path / 'x.png')))
-    assert len(out['inputs']) == 2
-    for view in out['inputs']:
-        assert view.shape == (3, 800, 500) and view.dtype == torch.uint8
-        assert torch.equal(view[0], view[1]) and torch.equal(view[0], view[2])  # still gray
+    views, model_inputs = _run_views(cfg, str(tmp_path / 'x.png'))
+    assert len(views) == 2
+    for view in views:  # one gray channel through the dataloader
+        assert view.shape == (1, 800, 500) and view.dtype == torch.uint8
+    for x in model_inputs:  # three identical normalized channels reach the backbone
+        assert x.shape == (1, 3, 800, 500) and x.dtype == torch.float32
+        assert torch.equal(x[:, 0], x[:, 1]) and torch.equal(x[:, 0], x[:, 2])
+    # exactly what replicating to 3 channels at load time gives, for the same random views
+    views3, model_inputs3 = _run_views(cfg, str(tmp_path / 'x.png'), to_gray3=True)
+    assert views3[0].shape == (3, 800, 500)
+    for x, x3 in zip(model_inputs, model_inputs3):
+        assert torch.equal(x, x3)
+    _, other = _run_views(cfg, str(tmp_path / 'x.png'), seed=1)
+    assert not all(torch.equal(a, b) for a, b in zip(model_inputs, other))  # views are random
