@@ -86,3 +86,17 @@ def list_images(folder: str, exts=('.png', '.jpg', '.jpeg', '.dcm')) -> List[str
         if osp.splitext(n)[1].lower() in exts and osp.isfile(osp.join(folder, n)):
             names.append(n)
     return names
+
+
+def check_split(name: str, split: str, splits: Sequence[str], why: str) -> str:
+    """Refuse splits a dataset does not publish, saying why, instead of inventing one."""
+    if split not in splits:
+        raise ValueError(f'{name}: unknown split {split!r}; choose one of {tuple(splits)} ({why})')
+    return split
+
+
+def check_split_mode(name: str, split_mode: str) -> str:
+    """``'muscle'``: the paper's seeded re-split; ``'official'``: the publisher's split."""
+    if split_mode not in ('muscle', 'official'):
+        raise ValueError(f"{name}: split_mode must be 'muscle' or 'official', got {split_mode!r}")
+    return split_mode

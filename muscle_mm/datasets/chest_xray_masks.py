@@ -7,7 +7,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from muscle_mm.registry import MMSEG_DATASETS
-from .base import DatasetFormatError, check_not_empty, list_images, require_dir
+from .base import DatasetFormatError, check_not_empty, check_split, list_images, require_dir
 from .splits import PAPER_SPLITS, SPLIT_NAMES, default_split_file, load_or_create_split
 from .transforms.seg_mask import LoadXRayLungMask  # noqa: F401  (registers the mask loader)
 
@@ -73,8 +73,7 @@ class ChestXrayMasks(BaseSegDataset):
                  proportions: Sequence[float] = PAPER_SPLITS['ChestXrayMasks'],
                  montgomery_root: Optional[str] = None,
                  **kwargs) -> None:
-        if split not in SPLIT_NAMES:
-            raise ValueError(f'ChestXrayMasks: split must be one of {SPLIT_NAMES}, got {split!r}')
+        check_split('ChestXrayMasks', split, SPLIT_NAMES, "the paper's 718:89:89 re-split")
         if data_root is None and montgomery_root is None:
             raise ValueError('ChestXrayMasks: give data_root, montgomery_root or both')
         self.split = split

@@ -9,9 +9,8 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import (DatasetFormatError, check_not_empty, first_existing, list_images,
+from .base import (DatasetFormatError, check_not_empty, check_split, first_existing, list_images,
                    read_csv_rows, require_dir)
-from .shenzhen_cxr import check_split
 
 PROJECTIONS = ('Frontal', 'Lateral')
 _KAGGLE_UID = re.compile(r'(\d+)_')

@@ -6,8 +6,9 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import DatasetFormatError, check_not_empty, first_existing, require_dir
-from .shenzhen_cxr import TB_CLASSES, check_split, nlm_tb_samples
+from .base import (DatasetFormatError, check_not_empty, check_split, first_existing,
+                   require_dir)
+from .shenzhen_cxr import TB_CLASSES, nlm_tb_samples
 
 
 @DATASETS.register_module()

@@ -8,7 +8,8 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import DatasetFormatError, check_not_empty, require_dir, require_file
+from .base import (DatasetFormatError, check_not_empty, check_split, check_split_mode, require_dir,
+                   require_file)
 from .splits import PAPER_SPLITS, SPLIT_NAMES, default_split_file, load_or_create_split, \
     mura_patient_id
 
@@ -79,10 +80,8 @@ class MURA(BaseDataset):
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['MURA'],
                  **kwargs) -> None:
-        if split not in SPLIT_NAMES:
-            raise ValueError(f'MURA: split must be one of {SPLIT_NAMES}, got {split!r}')
-        if split_mode not in ('muscle', 'official'):
-            raise ValueError(f"MURA: split_mode must be 'muscle' or 'official', got {split_mode!r}")
+        check_split('MURA', split, SPLIT_NAMES, "the paper's re-split or the official one")
+        check_split_mode('MURA', split_mode)
         if split_mode == 'official' and split == 'test':
             raise DatasetFormatError(
                 "MURA: the official test set is hidden (only train/ and valid/ are public); use "

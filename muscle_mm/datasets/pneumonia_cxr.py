@@ -8,7 +8,8 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import DatasetFormatError, check_not_empty, list_images, require_dir
+from .base import (DatasetFormatError, check_not_empty, check_split, check_split_mode, list_images,
+                   require_dir)
 from .splits import PAPER_SPLITS, SPLIT_NAMES, default_split_file, kermany_patient_id, \
     load_or_create_split
 
@@ -70,11 +71,8 @@ class PneumoniaCXR(BaseDataset):
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['PneumoniaCXR'],
                  **kwargs) -> None:
-        if split not in SPLIT_NAMES:
-            raise ValueError(f'PneumoniaCXR: split must be one of {SPLIT_NAMES}, got {split!r}')
-        if split_mode not in ('muscle', 'official'):
-            raise ValueError(f"PneumoniaCXR: split_mode must be 'muscle' or 'official', "
-                             f'got {split_mode!r}')
+        check_split('PneumoniaCXR', split, SPLIT_NAMES, "the paper's re-split or the official one")
+        check_split_mode('PneumoniaCXR', split_mode)
         self.split = split
         self.split_mode = split_mode
         self.seed = seed

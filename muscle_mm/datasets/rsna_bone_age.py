@@ -6,8 +6,8 @@ from typing import List, Optional
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import DatasetFormatError, check_not_empty, first_existing, read_csv_rows, require_dir
-from .shenzhen_cxr import check_split
+from .base import (DatasetFormatError, check_not_empty, check_split, first_existing, read_csv_rows,
+                   require_dir)
 
 _SPLIT_NAMES = {'train': 'boneage-training-dataset', 'test': 'boneage-test-dataset'}
 _TRUE, _FALSE = ('true', '1', 'm', 'male'), ('false', '0', 'f', 'female')

@@ -1,12 +1,13 @@
 """Shenzhen (China) tuberculosis chest X-ray set, used by MUSCLE for MD-MoCo pre-training only."""
 import os.path as osp
 import re
-from typing import List, Sequence
+from typing import List
 
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import DatasetFormatError, check_not_empty, first_existing, list_images, require_dir
+from .base import (DatasetFormatError, check_not_empty, check_split, first_existing, list_images,
+                   require_dir)
 
 TB_CLASSES = ('normal', 'tuberculosis')
 
@@ -35,13 +36,6 @@ def nlm_tb_samples(cxr_dir: str, prefix: str, readings_dir: str = '') -> List[di
                 case_id=stem,
                 reading_path=osp.abspath(reading) if reading and osp.isfile(reading) else None))
     return samples
-
-
-def check_split(name: str, split: str, splits: Sequence[str], why: str) -> str:
-    """Refuse splits a dataset does not publish, saying why, instead of inventing one."""
-    if split not in splits:
-        raise ValueError(f'{name}: unknown split {split!r}; choose one of {tuple(splits)} ({why})')
-    return split
 
 
 @DATASETS.register_module()

@@ -10,7 +10,8 @@ from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
 
 from muscle_mm.registry import MMDET_DATASETS
-from .base import DatasetFormatError, check_not_empty, first_existing, require_dir, require_file
+from .base import (DatasetFormatError, check_not_empty, check_split, check_split_mode,
+                   first_existing, require_dir, require_file)
 from .splits import PAPER_SPLITS, SPLIT_NAMES, atomic_write_json, default_split_file, \
     load_or_create_split
 
@@ -112,11 +113,8 @@ class TBX11K(CocoDataset):
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['TBX11K'],
                  **kwargs) -> None:
-        if split not in SPLIT_NAMES:
-            raise ValueError(f'TBX11K: split must be one of {SPLIT_NAMES}, got {split!r}')
-        if split_mode not in ('muscle', 'official'):
-            raise ValueError(
-                f"TBX11K: split_mode must be 'muscle' or 'official', got {split_mode!r}")
+        check_split('TBX11K', split, SPLIT_NAMES, "the paper's re-split or the official one")
+        check_split_mode('TBX11K', split_mode)
         if 'ann_file' in kwargs:
             raise ValueError('TBX11K: ann_file is chosen by split/split_mode; use mmdet '
                              'CocoDataset directly for another json')

@@ -185,7 +185,7 @@ def test_changed_image_set_after_split_is_an_error(kaggle, tmp_path):
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match='split must be'):
+    with pytest.raises(ValueError, match='unknown split'):
         build('data/x', split='valid')
     with pytest.raises(ValueError, match='split_mode'):
         build('data/x', split_mode='kaggle')
