@@ -4,7 +4,13 @@
 module of the plugin in the mmpretrain / mmdet / mmseg registries and makes mmengine's checkpoint
 loading work on torch>=2.6 without unpickling untrusted code.
 """
-from .utils import checkpoint_loading as _checkpoint_loading
+import warnings
+
+# mmengine 0.10.7 imports pkg_resources for mmdet::-style configs (setuptools<81 keeps it); its
+# deprecation warning says nothing a user of this plugin can act on.
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+from .utils import checkpoint_loading as _checkpoint_loading  # noqa: E402
 from .version import __version__
 
 _checkpoint_loading.install()
