@@ -6,9 +6,8 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import (DatasetFormatError, check_not_empty, check_split, first_existing,
-                   require_dir)
-from .shenzhen_cxr import TB_CLASSES, nlm_tb_samples
+from .base import DatasetFormatError, check_split
+from .shenzhen_cxr import TB_CLASSES, read_nlm_tb_set
 
 
 @DATASETS.register_module()
@@ -49,16 +48,8 @@ class MontgomeryCXR(BaseDataset):
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        root = require_dir(self.data_root, 'MontgomeryCXR data_root')
-        base = osp.dirname(
-            first_existing([
-                osp.join(root, 'MontgomerySet', 'CXR_png'),
-                osp.join(root, 'Montgomery', 'MontgomerySet', 'CXR_png'),
-                osp.join(root, 'CXR_png')
-            ], 'MontgomeryCXR image folder'))
-        cxr_dir = osp.join(base, 'CXR_png')
-        samples = nlm_tb_samples(cxr_dir, 'MCUCXR', osp.join(base, 'ClinicalReadings'))
-        check_not_empty(samples, 'MontgomeryCXR', cxr_dir)
+        base, samples = read_nlm_tb_set(self.data_root, 'MontgomeryCXR', 'MCUCXR',
+                                        [('MontgomerySet', ), ('Montgomery', 'MontgomerySet')])
         mask_dir = osp.join(base, 'ManualMask')
         if not osp.isdir(mask_dir):
             print_log(f'MontgomeryCXR: no {mask_dir}; samples carry no lung masks',

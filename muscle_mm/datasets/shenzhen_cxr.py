@@ -1,7 +1,7 @@
 """Shenzhen (China) tuberculosis chest X-ray set, used by MUSCLE for MD-MoCo pre-training only."""
 import os.path as osp
 import re
-from typing import List
+from typing import List, Sequence, Tuple
 
 from mmpretrain.datasets import BaseDataset
 
@@ -38,6 +38,22 @@ def nlm_tb_samples(cxr_dir: str, prefix: str, readings_dir: str = '') -> List[di
     return samples
 
 
+def read_nlm_tb_set(data_root: str, name: str, prefix: str,
+                    top_folders: Sequence[Sequence[str]]) -> Tuple[str, List[dict]]:
+    """Find ``CXR_png/`` in an NLM TB download and read its samples.
+
+    The archive's own top folders (``top_folders``, tried in order) are optional: ``CXR_png/``
+    directly in ``data_root`` works too. Returns the folder holding ``CXR_png/`` and the samples.
+    """
+    root = require_dir(data_root, f'{name} data_root')
+    candidates = [osp.join(root, *top, 'CXR_png') for top in top_folders]
+    base = osp.dirname(first_existing(candidates + [osp.join(root, 'CXR_png')],
+                                      f'{name} image folder'))
+    cxr_dir = osp.join(base, 'CXR_png')
+    samples = nlm_tb_samples(cxr_dir, prefix, osp.join(base, 'ClinicalReadings'))
+    return base, check_not_empty(samples, name, cxr_dir)
+
+
 @DATASETS.register_module()
 class ShenzhenCXR(BaseDataset):
     """Shenzhen No.3 Hospital chest X-rays: 662 PNGs, 326 normal / 336 tuberculosis.
@@ -68,16 +84,10 @@ class ShenzhenCXR(BaseDataset):
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        root = require_dir(self.data_root, 'ShenzhenCXR data_root')
-        base = osp.dirname(
-            first_existing([
-                osp.join(root, 'ChinaSet_AllFiles', 'CXR_png'),
-                osp.join(root, 'ChinaSet_AllFiles', 'ChinaSet_AllFiles', 'CXR_png'),
-                osp.join(root, 'CXR_png')
-            ], 'ShenzhenCXR image folder'))
-        cxr_dir = osp.join(base, 'CXR_png')
-        samples = nlm_tb_samples(cxr_dir, 'CHNCXR', osp.join(base, 'ClinicalReadings'))
-        return check_not_empty(samples, 'ShenzhenCXR', cxr_dir)
+        _, samples = read_nlm_tb_set(self.data_root, 'ShenzhenCXR', 'CHNCXR',
+                                     [('ChinaSet_AllFiles', ),
+                                      ('ChinaSet_AllFiles', 'ChinaSet_AllFiles')])
+        return samples
 
     def extra_repr(self) -> List[str]:
         return [f'Data root: \t{self.data_root}', f'Split: \t{self.split}']
