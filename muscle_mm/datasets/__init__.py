@@ -1,5 +1,11 @@
-"""X-ray datasets as users download them (see docs in each module) and their transforms."""
-from . import (chest_xray_masks, indiana_cxr, montgomery_cxr, mura, nih_chestxray14,
+"""X-ray datasets as users download them (see docs in each module) and their transforms.
+
+Importing the modules registers the readers and transforms in the mmpretrain, mmdet and mmseg
+registries.
+"""
+from . import (chest_xray_masks, indiana_cxr, montgomery_cxr, mura, nih_chestxray14,  # noqa: F401
                pneumonia_cxr, rsna_bone_age, shenzhen_cxr, splits, tbx11k, transforms,
                xray_pretrain_pool)
 from .base import DatasetFormatError
+
+__all__ = ['DatasetFormatError']
