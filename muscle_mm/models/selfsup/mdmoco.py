@@ -11,7 +11,7 @@ from mmpretrain.models.selfsup import MoCo
 from mmpretrain.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from muscle_mm.engine.hooks.moco_queue_check_hook import check_queue_divisible
+from muscle_mm.models.utils import check_queue_divisible
 
 
 def _has_pretrained(init_cfg: Optional[Union[dict, List[dict]]]) -> bool:

@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from muscle_mm.engine.hooks import MoCoQueueCheckHook, check_queue_divisible
+from muscle_mm.engine.hooks import MoCoQueueCheckHook
 from muscle_mm.engine.hooks import moco_queue_check_hook as hook_module
 from muscle_mm.registry import HOOKS
 
@@ -55,8 +55,3 @@ def test_model_without_queue_rejected():
     runner.model = torch.nn.Linear(1, 1)
     with pytest.raises(TypeError, match='queue_len'):
         MoCoQueueCheckHook().before_train(runner)
-
-
-def test_queue_shorter_than_batch():
-    with pytest.raises(ValueError, match='queue_len=24'):
-        check_queue_divisible(queue_len=16, batch_size=24)
