@@ -15,7 +15,9 @@ EXPECTED = {
     'mmseg.registry.TRANSFORMS': ['LoadXRayImage', 'LoadXRayLungMask'],
     'mmpretrain.registry.MODELS': ['MDMoCo'],
     'mmpretrain.registry.HOOKS': ['MoCoQueueCheckHook'],
-    'mmpretrain.registry.METRICS': ['BinaryClsMetric'],
+    'mmpretrain.registry.METRICS': ['BinaryClsMetric', 'MURAStudyMetric'],
+    'mmseg.registry.METRICS': ['DiceIoUMetric'],
+    'mmdet.registry.METRICS': ['ClasswiseAP50Metric'],
 }
 
 

@@ -1,18 +1,28 @@
 """Test (evaluate) a checkpoint with an mmpretrain, mmdet, mmseg or muscle_mm config.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--amp]
-        [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+        [--json-out metrics.json] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+
+Prints the test metrics as a table and writes them as JSON (default
+``<work_dir>/test_metrics.json``; NaN, e.g. an AUC over one class, is written as null) with the
+config, checkpoint and seed. ``--out`` keeps every prediction (the input of
+tools/analysis_tools/paper_figures.py).
 
 Multi-GPU: tools/dist_test.sh.
 """
 import argparse
+import json
+import math
+import os
 import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # run from a clone
 
 import muscle_mm  # noqa: E402,F401
+from mmengine.dist import is_main_process  # noqa: E402
 from mmengine.evaluator import DumpResults  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -26,6 +36,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument('--amp', action='store_true', help='mixed precision inference')
+    parser.add_argument('--json-out', help='write the metrics here as JSON (default: '
+                        '<work_dir>/test_metrics.json)')
     add_common_args(parser)
     return parse(parser, argv)
 
@@ -43,7 +55,45 @@ def main(argv=None):
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must be a .pkl file, got {args.out}')
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    return runner.test()
+    metrics = runner.test()
+    if is_main_process():
+        print_log(format_metrics(metrics), logger='current')
+        write_metrics_json(args.json_out or osp.join(cfg.work_dir, 'test_metrics.json'),
+                           metrics, config=args.config, checkpoint=args.checkpoint,
+                           seed=runner.seed, cfg_options=args.cfg_options)
+    return metrics
+
+
+def _plain(value):
+    """JSON-safe: numpy/torch scalars to float, NaN/inf to None."""
+    if hasattr(value, 'item'):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def format_metrics(metrics: dict) -> str:
+    width = max((len(k) for k in metrics), default=0)
+    lines = []
+    for key, value in metrics.items():
+        value = _plain(value)
+        lines.append(f'{key:<{width}}  {value:.4f}' if isinstance(value, float) else
+                     f'{key:<{width}}  {value}')
+    return 'test metrics:\n' + '\n'.join(lines)
+
+
+def write_metrics_json(path: str, metrics: dict, **meta) -> str:
+    """``{"metrics": {...}, "config": ..., "checkpoint": ..., "seed": ...}``, written atomically
+    (a reader never sees half a file)."""
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    payload = dict(meta, metrics={k: _plain(v) for k, v in metrics.items()})
+    tmp = f'{path}.tmp{os.getpid()}'
+    with open(tmp, 'w') as f:
+        json.dump(payload, f, indent=2, default=str)
+    os.replace(tmp, path)
+    print_log(f'metrics written to {path}', logger='current')
+    return path
 
 
 if __name__ == '__main__':

@@ -1,0 +1,229 @@
+"""MUSCLE's Tables 2 and 3 (Markdown and CSV) from the fine-tuning results of tools/run_grid.py.
+
+    python tools/analysis_tools/paper_tables.py work_dirs/grid [--paper]
+
+Reads every ``<grid>/<task>/<task>_<init>_r<depth>/seed<N>/result.json``, averages a cell over
+its seeds (mean and sample standard deviation; with one seed the paper's single-run format) and
+writes ``<grid>/table2.{md,csv}`` (Pneumonia, MURA) and ``<grid>/table3.{md,csv}`` (Lung, TBX).
+``--paper`` puts the paper's numbers beside ours.
+"""
+import argparse
+import csv
+import glob
+import json
+import math
+import os.path as osp
+import re
+from typing import Dict, List, Optional, Tuple
+
+import numpy as np
+
+TASKS = ('pneumonia', 'mura', 'lung', 'tbx')
+INITS = ('scratch', 'imagenet', 'mdmoco', 'muscle_minus', 'muscle')
+DEPTHS = (18, 50)
+INIT_NAMES = dict(scratch='Scratch', imagenet='ImageNet', mdmoco='MD-MoCo',
+                  muscle_minus='MUSCLE--', muscle='MUSCLE')
+TASK_NAMES = dict(pneumonia='Pneumonia', mura='MURA', lung='Lung', tbx='TBX')
+
+# column -> metric key written by the fine-tuning configs' evaluators (muscle_mm.evaluation)
+CLS_COLUMNS = {'Acc.': 'binary/accuracy', 'Sen.': 'binary/sensitivity',
+               'Spe.': 'binary/specificity', 'AUC': 'binary/auc',
+               'AUC CI low': 'binary/auc_ci_low', 'AUC CI high': 'binary/auc_ci_high'}
+STUDY_COLUMNS = {'Study AUC': 'study/auc', 'Study AUC CI low': 'study/auc_ci_low',
+                 'Study AUC CI high': 'study/auc_ci_high'}  # MURA only, when present
+COLUMNS = dict(pneumonia=CLS_COLUMNS, mura=CLS_COLUMNS,
+               lung={'Dice': 'seg/dice', 'mIoU': 'seg/mIoU'},
+               tbx={'mAP': 'coco/mAP50', 'AP active': 'coco/AP50_active',
+                    'AP latent': 'coco/AP50_latent'})
+
+# The paper's Tab. 2 (Acc, Sen, Spe, AUC, CI low, CI high) and Tab. 3 (Dice, mIoU | mAP,
+# AP active, AP latent); ResNet-50's fourth Tab. 3 row is printed "MUSCLE" but is MUSCLE--.
+_T2 = {
+    ('pneumonia', 18): [(91.11, 93.91, 83.54, 96.58, 95.09, 97.81),
+                        (90.09, 93.68, 80.38, 96.05, 94.24, 97.33),
+                        (96.58, 97.19, 94.94, 98.48, 97.14, 99.30),
+                        (96.75, 97.66, 94.30, 99.51, 99.16, 99.77),
+                        (97.26, 97.42, 96.84, 99.61, 99.32, 99.83)],
+    ('pneumonia', 50): [(91.45, 92.51, 88.61, 96.55, 95.08, 97.82),
+                        (95.38, 95.78, 94.30, 98.72, 98.03, 99.33),
+                        (97.09, 98.83, 92.41, 99.53, 99.23, 99.75),
+                        (96.75, 98.36, 92.41, 99.58, 99.30, 99.84),
+                        (98.12, 98.36, 97.47, 99.72, 99.46, 99.92)],
+    ('mura', 18): [(81.00, 68.17, 89.91, 86.62, 85.73, 87.55),
+                   (81.88, 73.49, 87.70, 88.11, 87.18, 89.03),
+                   (82.48, 72.27, 89.57, 88.28, 87.28, 89.26),
+                   (82.45, 74.16, 88.21, 88.41, 87.54, 89.26),
+                   (82.62, 74.28, 88.42, 88.50, 87.46, 89.57)],
+    ('mura', 50): [(80.50, 65.42, 90.97, 86.22, 85.22, 87.35),
+                   (81.73, 68.36, 91.01, 87.87, 86.85, 88.85),
+                   (82.35, 73.12, 88.76, 87.89, 87.06, 88.88),
+                   (81.10, 69.03, 89.48, 87.14, 86.10, 88.22),
+                   (82.60, 74.53, 88.21, 88.37, 87.38, 89.32)],
+}
+_T3 = {
+    18: [(95.24, 94.00, 30.71, 56.71, 4.72), (95.26, 94.10, 29.46, 56.27, 2.66),
+         (95.31, 94.14, 36.00, 67.17, 4.84), (95.14, 93.90, 34.70, 63.43, 5.97),
+         (95.37, 94.22, 36.71, 64.84, 8.59)],
+    50: [(93.52, 92.03, 23.93, 44.85, 3.01), (93.77, 92.43, 35.61, 58.81, 12.42),
+         (94.33, 93.04, 36.78, 64.37, 9.18), (95.04, 93.82, 35.14, 57.32, 12.97),
+         (95.27, 94.10, 37.83, 63.46, 12.21)],
+}
+
+
+def paper_value(task: str, depth: int, init: str, column: str) -> Optional[float]:
+    i = INITS.index(init)
+    if task in ('pneumonia', 'mura'):
+        cols = list(CLS_COLUMNS)
+        return _T2[(task, depth)][i][cols.index(column)] if column in cols else None
+    cols = ['Dice', 'mIoU'] if task == 'lung' else ['mAP', 'AP active', 'AP latent']
+    offset = 0 if task == 'lung' else 2
+    return _T3[depth][i][offset + cols.index(column)]
+
+
+RUN_RE = re.compile(r'^(?P<task>[a-z]+)_(?P<init>[a-z_]+)_r(?P<depth>\d+)$')
+
+
+def load_results(grid_dir: str) -> Dict[Tuple[str, int, str], List[dict]]:
+    """``(task, depth, init) -> [result.json of each seed]``; a result that does not match its
+    folder, or lacks a metric its table needs, raises naming the file."""
+    cells: Dict[Tuple[str, int, str], List[dict]] = {}
+    for path in sorted(glob.glob(osp.join(grid_dir, '*', '*', 'seed*', 'result.json'))):
+        with open(path) as f:
+            result = json.load(f)
+        run = osp.basename(osp.dirname(osp.dirname(path)))
+        m = RUN_RE.match(run)
+        if not m or (m['task'], m['init'], int(m['depth'])) != (
+                result.get('task'), result.get('init'), result.get('depth')):
+            raise ValueError(f'{path}: folder {run} does not match the run it records ('
+                             f"{result.get('task')}, {result.get('init')}, r{result.get('depth')})")
+        missing = [k for k in COLUMNS[m['task']].values() if k not in result['metrics']]
+        if missing:
+            raise KeyError(f'{path}: metrics {missing} missing (has {sorted(result["metrics"])}); '
+                           f'was {result.get("config")} evaluated with the fine-tuning evaluators?')
+        cells.setdefault((m['task'], int(m['depth']), m['init']), []).append(result)
+    return cells
+
+
+def summarize(results: List[dict], key: str) -> Tuple[float, float, int]:
+    """(mean, sample std or NaN, n) over seeds; NaN metric values (null in JSON) are skipped."""
+    values = [r['metrics'].get(key) for r in results]
+    values = np.array([v for v in values if v is not None], dtype=float)
+    if not values.size:
+        return math.nan, math.nan, 0
+    return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else math.nan, \
+        int(values.size)
+
+
+def _fmt(mean: float, std: float = math.nan) -> str:
+    if math.isnan(mean):
+        return '-'
+    return f'{mean:.2f}' if math.isnan(std) else f'{mean:.2f} ± {std:.2f}'
+
+
+def _auc_cell(results: List[dict], prefix: str) -> str:
+    auc, sd, _ = summarize(results, f'{prefix}/auc')
+    low, _, _ = summarize(results, f'{prefix}/auc_ci_low')
+    high, _, _ = summarize(results, f'{prefix}/auc_ci_high')
+    ci = '' if math.isnan(low) else f' ({low:.2f}-{high:.2f})'
+    return _fmt(auc, sd) + ci if not math.isnan(auc) else '-'
+
+
+def build_rows(cells: dict, tasks: Tuple[str, ...], with_paper: bool) -> Tuple[list, list]:
+    """Markdown rows and CSV records of the table holding ``tasks``."""
+    md, records = [], []
+    table2 = tasks[0] in ('pneumonia', 'mura')
+    groups = [(t, d) for t in tasks for d in DEPTHS] if table2 else [(None, d) for d in DEPTHS]
+    for task, depth in groups:
+        for init in INITS:
+            row_tasks = (task, ) if table2 else tasks
+            found = {t: cells.get((t, depth, init)) for t in row_tasks}
+            if not any(found.values()):
+                continue
+            seeds = sorted({r['seed'] for rs in found.values() if rs for r in rs})
+            record = dict(backbone=f'ResNet-{depth}', pretrain=INIT_NAMES[init], seeds=seeds)
+            cols_md = []
+            for t in row_tasks:
+                rs = found[t] or []
+                columns = dict(COLUMNS[t], **(STUDY_COLUMNS if t == 'mura' else {}))
+                for name, key in columns.items():
+                    mean, sd, n = summarize(rs, key)
+                    record[f'{t} {name}'], record[f'{t} {name} std'] = mean, sd
+                    if with_paper:
+                        record[f'{t} {name} paper'] = paper_value(t, depth, init, name) \
+                            if name in COLUMNS[t] else None
+                if table2:
+                    cols_md += [_fmt(*summarize(rs, COLUMNS[t][c])[:2])
+                                for c in ('Acc.', 'Sen.', 'Spe.')]
+                    cols_md += [_auc_cell(rs, 'binary'), _auc_cell(rs, 'study')]
+                else:
+                    cols_md += [_fmt(*summarize(rs, k)[:2]) for k in COLUMNS[t].values()]
+            head = ([TASK_NAMES[task]] if table2 else []) + [f'ResNet-{depth}', INIT_NAMES[init]]
+            md.append(head + ['ours', str(len(seeds))] + cols_md)
+            if with_paper:
+                paper = []
+                for t in row_tasks:
+                    if table2:
+                        v = [paper_value(t, depth, init, c) for c in CLS_COLUMNS]
+                        paper += [f'{x:.2f}' for x in v[:3]]
+                        paper += [f'{v[3]:.2f} ({v[4]:.2f}-{v[5]:.2f})', '']
+                    else:
+                        paper += [f'{paper_value(t, depth, init, c):.2f}' for c in COLUMNS[t]]
+                md.append([''] * len(head) + ['paper', '1'] + paper)
+            if table2:
+                record = dict(dataset=TASK_NAMES[task], **record)
+            records.append(record)
+    return md, records
+
+
+def write_table(grid_dir: str, number: int, cells: dict, with_paper: bool) -> List[str]:
+    tasks = ('pneumonia', 'mura') if number == 2 else ('lung', 'tbx')
+    md_rows, records = build_rows(cells, tasks, with_paper)
+    if not records:
+        return []
+    if number == 2:
+        header = ['Dataset', 'Backbone', 'Pre-train', 'Source', 'Seeds', 'Acc.', 'Sen.', 'Spe.',
+                  'AUC (95% CI)', 'Study AUC (95% CI)']
+        title = ('Table 2. Pneumonia and MURA classification (test split, %). Study AUC: MURA, '
+                 'mean probability per study.')
+    else:
+        header = ['Backbone', 'Pre-train', 'Source', 'Seeds', 'Lung Dice', 'Lung mIoU', 'TBX mAP',
+                  'TBX AP active', 'TBX AP latent']
+        title = ('Table 3. Lung segmentation (Dice of the lung, mIoU over background and lung) and '
+                 'TB detection (AP at IoU 0.5) on the test split, %.')
+    note = ('With several seeds: mean ± sample standard deviation over seeds; a CI in brackets is '
+            'the mean of the per-seed 95% bootstrap CIs. "-": not run or undefined.')
+    lines = [title, '', '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
+    lines += ['| ' + ' | '.join(row) + ' |' for row in md_rows]
+    md_path = osp.join(grid_dir, f'table{number}.md')
+    with open(md_path, 'w') as f:
+        f.write('\n'.join(lines + ['', note, '']))
+    csv_path = osp.join(grid_dir, f'table{number}.csv')
+    fields = list(dict.fromkeys(k for r in records for k in r))
+    with open(csv_path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        for r in records:
+            writer.writerow({k: (' '.join(map(str, v)) if isinstance(v, list) else
+                                 '' if v is None or (isinstance(v, float) and math.isnan(v))
+                                 else v) for k, v in r.items()})
+    return [md_path, csv_path]
+
+
+def write_tables(grid_dir: str, with_paper: bool = False) -> List[str]:
+    """Write Table 2 and/or 3 for whatever results ``grid_dir`` holds; return the files."""
+    cells = load_results(grid_dir)
+    return write_table(grid_dir, 2, cells, with_paper) + write_table(grid_dir, 3, cells, with_paper)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('grid_dir', help='the --work-dir of tools/run_grid.py')
+    parser.add_argument('--paper', action='store_true', help="add the paper's numbers")
+    args = parser.parse_args(argv)
+    files = write_tables(args.grid_dir, args.paper)
+    print('\n'.join(files) if files else f'no result.json under {args.grid_dir}')
+    return files
+
+
+if __name__ == '__main__':
+    main()
