@@ -7,14 +7,18 @@
              i.e. what MD-MoCo pre-training runs per image (paper §2.1).
 (c) as (b), with the gray image replicated to 3 channels at load instead of by the
              preprocessor's broadcast (what the config did before).
+(d) as (b), with the resize interpolation 'bilinear' (mmcv's default) instead of the
+             config's ``xray_interpolation`` ('area', anti-aliased; see xray_preprocess.py);
+             with the bare resize (a) both ways, to show what the interpolation alone costs.
 
-Prints images/s for each and the ratios (b)/(a) and (b)/(c). Not a test. Without ``--data`` it writes ``--num``
+Prints images/s for each and the ratios (b)/(a), (b)/(c) and (b)/(d). Not a test. Without ``--data`` it writes ``--num``
 chest phantoms as 8-bit PNGs into a temporary folder. Both paths run single-threaded (cv2 and
 torch) by default, as inside one dataloader worker.
 
 Example::
 
     python benchmarks/data_pipeline_throughput.py --num 16 --height 1024 --width 1024
+    python benchmarks/data_pipeline_throughput.py --num 8 --height 4000 --width 3000
     python benchmarks/data_pipeline_throughput.py --data data/NIHChestXray14/images --num 200
 """
 import argparse
@@ -67,10 +71,22 @@ def make_phantoms(folder, num, height, width):
     return paths
 
 
-def bare(paths, size):
+CV2_INTERP = {'bilinear': cv2.INTER_LINEAR, 'area': cv2.INTER_AREA}
+
+
+def bare(paths, size, interpolation='bilinear'):
     for path in paths:
         img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
-        cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+        cv2.resize(img, size, interpolation=CV2_INTERP[interpolation])
+
+
+def with_interpolation(pipeline, interpolation):
+    """``pipeline`` with every Resize step set to ``interpolation``."""
+    pipeline = copy.deepcopy(pipeline)
+    for step in pipeline:
+        if step['type'] == 'Resize':
+            step['interpolation'] = interpolation
+    return pipeline
 
 
 def project(paths, pipe, preprocessor, batch):
@@ -81,13 +97,28 @@ def project(paths, pipe, preprocessor, batch):
             preprocessor(default_collate(packed))
 
 
-def best_rate(fn, num, rounds):
-    best = float('inf')
+def best_rates(fns, num, rounds):
+    """images/s of each ``fns`` entry, best of ``rounds``. The paths take turns within a round,
+    so a change in machine load between rounds affects them all alike."""
+    best = {name: float('inf') for name in fns}
     for _ in range(rounds):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            best[name] = min(best[name], time.perf_counter() - t0)
+    return {name: num / t for name, t in best.items()}
+
+
+def resize_ms(paths, size, interpolation, repeats=5):
+    """Milliseconds per image of the resize alone (images decoded beforehand), best of repeats."""
+    imgs = [cv2.imread(p, cv2.IMREAD_GRAYSCALE) for p in paths]
+    best = float('inf')
+    for _ in range(repeats):
         t0 = time.perf_counter()
-        fn()
+        for img in imgs:
+            cv2.resize(img, size, interpolation=CV2_INTERP[interpolation])
         best = min(best, time.perf_counter() - t0)
-    return num / best
+    return 1000 * best / len(imgs)
 
 
 def main():
@@ -98,8 +129,10 @@ def main():
     train_pipeline = Config.fromfile(VIEWS).train_pipeline  # what MD-MoCo trains with
     gray3_pipeline = copy.deepcopy(train_pipeline)
     gray3_pipeline[0]['to_gray3'] = True  # gray replicated to 3 channels before resize/views
+    interp = frag.xray_interpolation
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         pipe, pipe3 = Compose(train_pipeline), Compose(gray3_pipeline)
+        pipe_bil = Compose(with_interpolation(train_pipeline, 'bilinear'))
     preprocessor = SelfSupDataPreprocessor(mean=frag.xray_mean, std=frag.xray_std, to_rgb=False)
     size = tuple(frag.xray_scale)  # (w, h) = (500, 800), as cv2.resize expects
 
@@ -119,12 +152,15 @@ def main():
         bare(paths[:2], size)  # warm the page cache and lazy imports of both paths
         project(paths[:2], pipe, preprocessor, args.batch)
         n = len(paths)
-        rate_a = best_rate(lambda: bare(paths, size), n, args.rounds)
-        rate_b = best_rate(lambda: project(paths, pipe, preprocessor, args.batch), n,
-                           args.rounds)
-        rate_w = best_rate(lambda: project(paths, pipe, None, args.batch), n, args.rounds)
-        rate_3 = best_rate(lambda: project(paths, pipe3, preprocessor, args.batch), n,
-                           args.rounds)
+        rates = best_rates({
+            'a': lambda: bare(paths, size),
+            'b': lambda: project(paths, pipe, preprocessor, args.batch),
+            'w': lambda: project(paths, pipe, None, args.batch),
+            'c': lambda: project(paths, pipe3, preprocessor, args.batch),
+            'd': lambda: project(paths, pipe_bil, preprocessor, args.batch),
+        }, n, args.rounds)
+        rate_a, rate_b, rate_w, rate_3, rate_d = (rates[k] for k in 'abwcd')
+        resize = {i: resize_ms(paths, size, i) for i in ('bilinear', interp)}
 
     print(f'data: {source}; {args.threads} thread(s); best of {args.rounds} round(s); '
           f'os.cpu_count()={os.cpu_count()}')
@@ -137,9 +173,14 @@ def main():
     print(f'{label_w:<78}{rate_w:>10.1f}{1000 / rate_w:>10.2f}')
     label_3 = '(c) as (b), gray replicated to 3 channels at load (LoadXRayImage default)'
     print(f'{label_3:<78}{rate_3:>10.1f}{1000 / rate_3:>10.2f}')
+    label_d = "(d) as (b), Resize interpolation 'bilinear' (mmcv default)"
+    print(f'{label_d:<78}{rate_d:>10.1f}{1000 / rate_d:>10.2f}')
     print(f'ratio (b)/(a) images/s: {rate_b / rate_a:.2f}  '
           f'(the project path costs {rate_a / rate_b:.2f}x the bare decode + resize per image); '
           f'(b)/(c): {rate_b / rate_3:.2f}')
+    print(f"interpolation: the config's '{interp}' vs 'bilinear': pipeline (b)/(d) images/s "
+          f'{rate_b / rate_d:.2f}; the resize alone {resize[interp]:.2f} vs '
+          f"{resize['bilinear']:.2f} ms/image")
 
 
 if __name__ == '__main__':

@@ -21,5 +21,19 @@ xray_scale = (500, 800)
 # LoadImageFromFile goes in mmpretrain, mmdet and mmseg pipelines (muscle_mm's LoadXRayImage).
 xray_load = dict(type='LoadXRayImage')
 
-# The §2.1 resize; 'Resize' resolves to mmcv's (mmpretrain, mmseg) or mmdet's (also boxes) Resize.
-xray_resize = dict(type='Resize', scale=xray_scale, keep_ratio=False)
+# Interpolation of that resize: 'area' (cv2.INTER_AREA: each output pixel averages the source
+# pixels it covers), not mmcv's default 'bilinear'. Most sources are 1,000-5,000 px (NIH 1024,
+# Shenzhen ~3000, Montgomery 4020x4892, Indiana/RSNA 2000-3000), i.e. 2-10x smaller in each
+# axis; bilinear reads 2x2 source pixels per output pixel whatever the factor, so fine detail
+# (trabeculae, line pairs, noise) aliases into false patterns (tests/test_datasets/
+# test_transforms/test_loading.py: a 5x-downscaled stripe pattern). Area averaging is the
+# anti-aliased decimation OpenCV recommends; for the few enlarged images (MURA, TBX11K are
+# ~512 px) it is a box filter, close to bilinear. The paper names no interpolation.
+# Cost: benchmarks/data_pipeline_throughput.py prints the pipeline with 'area' and 'bilinear'
+# side by side. Set xray_interpolation = 'bilinear' to reproduce mmcv's default.
+xray_interpolation = 'area'
+
+# The §2.1 resize; 'Resize' resolves to mmcv's (mmpretrain, mmseg) or mmdet's (also boxes) Resize
+# (segmentation masks are resized with 'nearest' whatever this says).
+xray_resize = dict(type='Resize', scale=xray_scale, keep_ratio=False,
+                   interpolation=xray_interpolation)

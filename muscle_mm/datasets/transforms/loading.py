@@ -8,7 +8,8 @@ data preprocessor) means the same thing for every dataset.
 import io
 import logging
 import os.path as osp
-from typing import Optional, Tuple
+import struct
+from typing import Optional, Tuple, Union
 
 import cv2
 import mmcv
@@ -26,6 +27,8 @@ except ImportError:  # pydicom 2.4
     from pydicom.pixel_data_handlers.util import apply_modality_lut, apply_voi_lut
 
 DICOM_EXTS = ('.dcm', '.dicom', '.dic')
+HIGH_BIT_MODES = ('full', 'minmax', 'stored')
+DARK_WARN_FILES = 5  # 16-bit files named by the nearly-black warning, per loader instance
 
 
 def _is_dicom(data: bytes, filename: str) -> bool:
@@ -51,6 +54,39 @@ def _truncation(data: bytes) -> Optional[str]:
     if data.startswith(b'\xff\xd8') and data.rfind(b'\xff\xd9') < data.rfind(b'\xff\xda'):
         return 'truncated JPEG (no end-of-image marker after the last scan)'
     return None
+
+
+def _png_significant_bits(data: bytes) -> Optional[int]:
+    """Significant bits a PNG declares in its ``sBIT`` chunk (largest over the channels), or
+    None without one. The chunk precedes the first ``IDAT`` (PNG spec 11.3.3.4)."""
+    if not data.startswith(b'\x89PNG\r\n\x1a\n'):
+        return None
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack('>I4s', data[pos:pos + 8])
+        if kind == b'IDAT':
+            return None
+        if kind == b'sBIT' and length:
+            return max(data[pos + 8:pos + 8 + length])
+        pos += 12 + length
+    return None
+
+
+def _codec_hint(syntax) -> str:
+    """What to do about a compressed transfer syntax that did not decode."""
+    if syntax is None or not syntax.is_compressed:
+        return ''
+    try:  # pydicom >= 3 says whether a decoder plugin is installed
+        from pydicom.pixels.decoders.base import get_decoder
+        available = get_decoder(syntax).is_available
+    except Exception:  # pydicom 2.4, or a syntax pydicom has no decoder for
+        available = False
+    if available:
+        return (f'; transfer syntax {syntax.name}: the installed decoder plugins failed on '
+                'this file (damaged or unsupported stream)')
+    return (f'; transfer syntax {syntax.name} needs a pydicom decoder plugin: install the '
+            'pylibjpeg pins of requirements/runtime.txt (pylibjpeg, pylibjpeg-libjpeg, '
+            'pylibjpeg-openjpeg, pylibjpeg-rle)')
 
 
 def _to_uint8(arr: np.ndarray, lo: float, hi: float) -> np.ndarray:
@@ -101,13 +137,21 @@ class LoadXRayImage(BaseTransform):
     - 16-bit PNG/TIFF: by the **full 16-bit range**, ``v / 257`` (``high_bit_range='full'``). An
       8-bit image saved as 16-bit (``v8 * 257`` or ``v8 << 8``, what converters write) then lands on
       the same values (within one gray level), while per-image min-max would stretch every image
-      differently. ``'minmax'`` (each image's own min..max) is there for 12-bit data in 16-bit
-      containers, which the full range leaves dark.
+      differently. 10- or 12-bit detector data in a 16-bit container comes out nearly black
+      under that rule (12 bits: 0..16 of 255); a file whose maximum fits in 12 bits is
+      reported with a warning naming it (the first few files per loader). For such data use
+      ``'stored'``: the bit depth the file declares (the PNG ``sBIT`` chunk), or where it
+      declares none the smallest of 10, 12, 14, 16 bits that holds the image's maximum; or
+      an integer (e.g. ``12``) when the detector's depth is known, the same range for every
+      image; or ``'minmax'``, each image's own min..max (stretches every image differently).
     - DICOM (pydicom): modality LUT / RescaleSlope+Intercept (``apply_modality_lut``), then the VOI
       LUT sequence or WindowCenter/Width (``apply_voi_lut``), mapped from that transform's output
       range (LUT: ``0..2**bits-1``; window: the stored range after rescale) to 0..255. Without a VOI
-      transform, the stored range (BitsStored, after rescale) is used, or min..max with
-      ``'minmax'``. MONOCHROME1 (white = low values) is inverted so that bone is bright everywhere.
+      transform, the stored range (BitsStored, after rescale) is used (``'full'``, ``'stored'``
+      and an integer alike: the header declares the depth), or min..max with ``'minmax'``.
+      Compressed transfer syntaxes (JPEG Baseline/Extended 12-bit/Lossless, JPEG-LS,
+      JPEG 2000, RLE) decode through the pylibjpeg plugins in ``requirements/runtime.txt``.
+      MONOCHROME1 (white = low values) is inverted so that bone is bright everywhere.
 
     Files are read with ``mmengine.fileio.get`` (any storage backend) and decoded from bytes with
     ``mmcv.imfrombytes(flag='unchanged')`` (cv2 ``IMREAD_UNCHANGED``: keeps 16 bits and alpha;
@@ -123,9 +167,11 @@ class LoadXRayImage(BaseTransform):
             ``gray_keepdim``). Defaults to True.
         gray_keepdim (bool): With ``to_gray3=False``, return ``HxWx1`` instead of ``HxW``.
             Defaults to False.
-        high_bit_range (str): How data deeper than 8 bits without a VOI transform is mapped to
-            0..255: ``'full'`` (declared bit range) or ``'minmax'`` (the image's own range).
-            Defaults to 'full'.
+        high_bit_range (str | int): How data deeper than 8 bits without a VOI transform is
+            mapped to 0..255: ``'full'`` (the container's range: 16 bits for PNG/TIFF, BitsStored
+            for DICOM), ``'stored'`` (PNG ``sBIT`` or the smallest of 10/12/14/16 bits holding
+            the maximum; DICOM as ``'full'``), ``'minmax'`` (the image's own range), or an int
+            9..16 (``0..2**n - 1`` for 16-bit PNG/TIFF). Defaults to 'full' (paper).
         to_float32 (bool): Return a float32 array (values still 0..255), as in mmcv.
             Defaults to False.
         ignore_empty (bool): Return None instead of raising when the file is missing or
@@ -136,18 +182,22 @@ class LoadXRayImage(BaseTransform):
     def __init__(self,
                  to_gray3: bool = True,
                  gray_keepdim: bool = False,
-                 high_bit_range: str = 'full',
+                 high_bit_range: Union[str, int] = 'full',
                  to_float32: bool = False,
                  ignore_empty: bool = False,
                  backend_args: Optional[dict] = None) -> None:
-        if high_bit_range not in ('full', 'minmax'):
-            raise ValueError(f"high_bit_range must be 'full' or 'minmax', got {high_bit_range!r}")
+        if not (high_bit_range in HIGH_BIT_MODES or (
+                isinstance(high_bit_range, int) and not isinstance(high_bit_range, bool)
+                and 9 <= high_bit_range <= 16)):
+            raise ValueError(f"high_bit_range must be one of {HIGH_BIT_MODES} or a bit depth "
+                             f"9..16, got {high_bit_range!r}")
         self.to_gray3 = to_gray3
         self.gray_keepdim = gray_keepdim
         self.high_bit_range = high_bit_range
         self.to_float32 = to_float32
         self.ignore_empty = ignore_empty
         self.backend_args = backend_args.copy() if backend_args else None
+        self._dark_reported = 0  # files named by the 'full'-range warning so far
 
     def transform(self, results: dict) -> Optional[dict]:
         filename = results['img_path']
@@ -201,7 +251,30 @@ class LoadXRayImage(BaseTransform):
             img = img[..., 0]
         if full == 255.0:  # 8-bit data is display-ready: never stretched
             return img if img.dtype == np.uint8 else _to_uint8(img, 0, 255)
+        peak = int(img.max())
+        if self.high_bit_range == 'stored':
+            bits = _png_significant_bits(data) or next(b for b in (10, 12, 14, 16) if peak < 2**b)
+            return _to_uint8(img, 0.0, 2.0**bits - 1)
+        if isinstance(self.high_bit_range, int):
+            return _to_uint8(img, 0.0, 2.0**self.high_bit_range - 1)
+        if self.high_bit_range == 'full' and 0 < peak < 2**12:
+            self._warn_dark(filename, peak)
         return self._scale_high_bit(img, 0.0, full)
+
+    def _warn_dark(self, filename: str, peak: int) -> None:
+        """Name the first few 16-bit files that the full-range rule maps nearly black."""
+        self._dark_reported += 1
+        if self._dark_reported > DARK_WARN_FILES:
+            return
+        more = (f' Further files like this are not listed ({DARK_WARN_FILES} shown).'
+                if self._dark_reported == DARK_WARN_FILES else '')
+        print_log(
+            f'LoadXRayImage: {filename}: 16-bit image whose values use only '
+            f'{max(peak.bit_length(), 1)} bits (max {peak}); the full 16-bit range maps it to '
+            f'0..{round(peak / 257)} of 255, nearly black. For 10/12-bit data set '
+            f"LoadXRayImage(high_bit_range='stored') (sBIT chunk or the bits the values use), "
+            f"a fixed depth such as high_bit_range=12, or 'minmax'.{more}",
+            logger='current', level=logging.WARNING)
 
     def _scale_high_bit(self, arr: np.ndarray, lo: float, hi: float) -> np.ndarray:
         if self.high_bit_range == 'minmax':
@@ -221,10 +294,8 @@ class LoadXRayImage(BaseTransform):
             arr = ds.pixel_array
         except Exception as e:  # truncated pixel data, or a codec that is not installed
             syntax = getattr(getattr(ds, 'file_meta', None), 'TransferSyntaxUID', None)
-            hint = (f'; transfer syntax {syntax.name} needs a pydicom decoder plugin '
-                    '(e.g. pylibjpeg)' if syntax is not None and syntax.is_compressed else '')
             raise DatasetFormatError(f'{filename}: cannot decode DICOM pixel data '
-                                     f'({type(e).__name__}: {e}){hint}') from e
+                                     f'({type(e).__name__}: {e}){_codec_hint(syntax)}') from e
         frames = int(ds.get('NumberOfFrames', 1) or 1)
         if frames > 1:
             raise DatasetFormatError(

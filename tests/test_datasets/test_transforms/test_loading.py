@@ -107,8 +107,6 @@ def test_gray_output_layouts(tmp_path):
     assert load(path, to_gray3=False, gray_keepdim=True)['img'].shape == (36, 28, 1)
     out = load(path, to_float32=True)['img']
     assert out.dtype == np.float32 and out.max() == 255.0
-    with pytest.raises(ValueError, match='high_bit_range'):
-        LoadXRayImage(high_bit_range='auto')
 
 
 @pytest.mark.parametrize('widen', [lambda v: v * 257, lambda v: v * 256, lambda v: (v << 8) | 0xff])
@@ -123,13 +121,55 @@ def test_16bit_png_matches_8bit_copy(tmp_path, widen):
     assert_close(out16, out8)
 
 
-def test_16bit_png_minmax_option_stretches(tmp_path):
-    """12-bit data in a 16-bit PNG: 'full' keeps it dark, 'minmax' uses the image's own range."""
+def with_sbit(png: bytes, bits: int) -> bytes:
+    """``png`` with an sBIT chunk (significant bits, PNG spec 11.3.3.4) before its IHDR's end."""
+    import struct
+    import zlib
+    ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length+type, 13 data bytes, CRC
+    body = b'sBIT' + bytes([bits])
+    chunk = struct.pack('>I', 1) + body + struct.pack('>I', zlib.crc32(body))
+    return png[:ihdr_end] + chunk + png[ihdr_end:]
+
+
+def test_16bit_png_with_10_or_12_bit_values(tmp_path, log_lines):
+    """12-bit data in a 16-bit PNG: 'full' keeps it dark and names the file in a warning;
+    'stored' (sBIT or the bits the values use), a fixed depth and 'minmax' restore it."""
     img = gray8()
     path = write(tmp_path / 'a12.png', to12(img))
     full = load(path)['img'][..., 0]
     assert full.max() == round(4095 / 257)
+    assert any('a12.png' in m and 'only 12 bits' in m and "'stored'" in m for m in log_lines)
     assert_close(load(path, high_bit_range='minmax')['img'][..., 0], img)
+    assert_close(load(path, high_bit_range='stored')['img'][..., 0], img)
+    assert_close(load(path, high_bit_range=12)['img'][..., 0], img)
+    # a darker 12-bit image (max 2000 < 2**11): the declared sBIT depth keeps it as dark as it is
+    dark = (to12(img) // 2).astype(np.uint16)
+    plain = tmp_path / 'dark.png'
+    write(plain, dark)
+    (tmp_path / 'dark_sbit.png').write_bytes(with_sbit(plain.read_bytes(), 12))
+    expected = np.rint(dark / 4095 * 255)
+    assert_close(load(tmp_path / 'dark_sbit.png', high_bit_range='stored')['img'][..., 0], expected)
+    assert_close(load(tmp_path / 'dark_sbit.png', high_bit_range=12)['img'][..., 0], expected)
+    # without sBIT, the smallest of 10/12/14/16 bits that holds the maximum: 11 bits -> 12
+    assert_close(load(plain, high_bit_range='stored')['img'][..., 0], expected)
+    ten = write(tmp_path / 'a10.png', (to12(img) // 4).astype(np.uint16))
+    assert_close(load(ten, high_bit_range='stored')['img'][..., 0], img)
+    for bad in ('auto', 8, 17, True):
+        with pytest.raises(ValueError, match='high_bit_range'):
+            LoadXRayImage(high_bit_range=bad)
+
+
+def test_dark_16bit_warning_names_files_then_stops(tmp_path, log_lines):
+    """Full-range 16-bit data and 8-bit data widened to 16 bits warn nothing; 12-bit files are
+    named, the first few only (a dataset of them must not flood the log)."""
+    loader = LoadXRayImage()
+    loader(dict(img_path=write(tmp_path / 'wide.png', gray8().astype(np.uint16) * 257)))
+    assert not [m for m in log_lines if 'nearly black' in m]
+    for i in range(8):
+        loader(dict(img_path=write(tmp_path / f'd{i}.png', to12(gray8(seed=i)))))
+    named = [m for m in log_lines if 'nearly black' in m]
+    assert len(named) == 5 and all(f'd{i}.png' in named[i] for i in range(5))
+    assert 'not listed' in named[-1]
 
 
 def test_rgb_and_rgba_png_to_luminance(tmp_path):

@@ -38,7 +38,8 @@ def pipeline(frag, *transforms):
 def test_fragment_constants(frag):
     assert frag.xray_mean == [PAPER_MEAN] * 3 and frag.xray_std == [PAPER_STD] * 3
     assert tuple(frag.xray_scale) == (500, 800)  # mmcv (w, h): height 800, width 500
-    assert frag.xray_resize == dict(type='Resize', scale=(500, 800), keep_ratio=False)
+    assert frag.xray_resize == dict(type='Resize', scale=(500, 800), keep_ratio=False,
+                                    interpolation='area')
     assert frag.xray_load == dict(type='LoadXRayImage')
 
 
@@ -77,3 +78,22 @@ def test_output_is_3x800x500_for_any_input(tmp_path, frag, hw):
     out = pipeline(frag, frag.xray_resize, dict(type='PackInputs'))(dict(img_path=path))
     assert tuple(out['inputs'].shape) == (3, 800, 500) and out['inputs'].dtype == torch.uint8
     assert out['data_samples'].ori_shape == hw
+
+
+def test_large_downscale_does_not_alias(tmp_path, frag):
+    """A 4000x2500 radiograph-sized image of fine stripes (period 2.45 px, finer than the
+    800x500 output can hold) must come out as its mean gray, not as a false coarse pattern:
+    the config's 'area' interpolation averages each output pixel's footprint, while mmcv's
+    default 'bilinear' samples 2x2 source pixels and aliases."""
+    cols = np.arange(2500)
+    stripes = np.rint(127.5 + 100 * np.sin(2 * np.pi * cols / 2.45)).astype(np.uint8)
+    path = str(tmp_path / 'stripes.png')
+    cv2.imwrite(path, np.tile(stripes, (4000, 1)))
+    outs = {}
+    for interp in (frag.xray_interpolation, 'bilinear'):
+        pipe = pipeline(frag, dict(frag.xray_resize, interpolation=interp),
+                        dict(type='PackInputs'))
+        outs[interp] = pipe(dict(img_path=path))['inputs'][0].float()
+    assert frag.xray_interpolation == 'area'
+    assert outs['area'].std() < 5 and abs(outs['area'].mean() - stripes.mean()) < 2
+    assert outs['bilinear'].std() > 30  # the pattern the default would have trained on
