@@ -1,4 +1,6 @@
 """Helpers shared by muscle_mm models (and the engine layer above them)."""
 from .moco_queue import check_queue_divisible
+from .multi_view_data_preprocessor import MultiViewDataPreprocessor
+from .xray_views import XRayViews
 
-__all__ = ['check_queue_divisible']
+__all__ = ['check_queue_divisible', 'MultiViewDataPreprocessor', 'XRayViews']
