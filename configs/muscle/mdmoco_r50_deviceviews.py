@@ -37,13 +37,13 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 
-# Loader settings (benchmarks/xray_cache_and_device_views.py gives the per-core rates):
-# decode + resize from 1024^2 PNGs runs ~100 images/s per core, the cache ~1,000+; an H100 at
-# R50 800x500 consumes ~1,000-1,300 images/s, so give each GPU 12-16 workers when decoding and
-# 2-4 with the cache (README, "Data path at GPU speed").
+# Loader settings (measured by benchmarks/xray_cache_and_device_views.py, README "Data path at GPU
+# speed"): decoding + resizing 1024^2 PNGs runs ~45-100 images/s per core, reading the cache
+# thousands. An H100 at R50 800x500 consumes ~1,000-1,300 images/s, so decoding needs 13+ cores
+# per GPU; with the cache 4 workers per GPU leave headroom for reads from disk.
 train_dataloader = dict(
-    num_workers=8,  # per GPU; see above
+    num_workers=8,  # per GPU: 4 with the cache, as many cores as the node gives a GPU without
     persistent_workers=True,  # no worker start-up per epoch
     pin_memory=True,  # page-locked batches: the non_blocking copy above overlaps compute
-    prefetch_factor=4,  # 4 batches ahead per worker: slack for slow reads
+    # prefetch_factor: torch's default 2 batches per worker (it must stay None at num_workers=0)
     dataset=dict(pipeline=train_pipeline))

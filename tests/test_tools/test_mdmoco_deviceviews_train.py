@@ -25,7 +25,6 @@ def shrink(epochs=1, workers=0, persistent=False, images=16):
     return ['--cfg-options', 'train_dataloader.batch_size=8',
             f'train_dataloader.num_workers={workers}',
             f'train_dataloader.persistent_workers={persistent}',
-            'train_dataloader.prefetch_factor=' + ('2' if workers else 'None'),
             f'train_dataloader.dataset.indices={images}',
             'train_dataloader.dataset.pipeline.0.resize.scale=(40,64)', 'model.queue_len=32',
             'model.neck.hid_channels=16', 'model.neck.out_channels=8', 'model.feat_dim=8',
