@@ -5,6 +5,7 @@ Every reader turns a user's download into a list of samples. Anything unexpected
 the problem, so nothing is dropped silently.
 """
 import csv
+import hashlib
 import os
 import os.path as osp
 from typing import Iterable, List, Optional, Sequence
@@ -100,3 +101,15 @@ def check_split_mode(name: str, split_mode: str) -> str:
     if split_mode not in ('muscle', 'official'):
         raise ValueError(f"{name}: split_mode must be 'muscle' or 'official', got {split_mode!r}")
     return split_mode
+
+
+def file_md5(path: str) -> str:
+    """md5 of a file's bytes: what makes two files exact copies."""
+    h = hashlib.md5()
+    try:
+        with open(path, 'rb') as f:
+            for chunk in iter(lambda: f.read(1 << 20), b''):
+                h.update(chunk)
+    except OSError as e:
+        raise DatasetFormatError(f'{path}: cannot read ({e.strerror or e})') from e
+    return h.hexdigest()

@@ -7,8 +7,9 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 
 from muscle_mm.registry import MMSEG_DATASETS
-from .base import DatasetFormatError, check_not_empty, check_split, list_images, require_dir
-from .splits import PAPER_SPLITS, SPLIT_NAMES, default_split_file, load_or_create_split
+from .base import DatasetFormatError, check_not_empty, list_images, require_dir
+from .resplit import MuscleSplitMixin
+from .splits import PAPER_SPLITS, default_split_file, nlm_patient_ids, nlm_same_patient
 from .transforms.seg_mask import LoadXRayLungMask  # noqa: F401  (registers the mask loader)
 
 
@@ -18,11 +19,14 @@ def _tb_label(stem: str) -> Optional[int]:
 
 
 @MMSEG_DATASETS.register_module()
-class ChestXrayMasks(BaseSegDataset):
+class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
     """Lung masks of the Montgomery and Shenzhen chest X-rays, background vs lung.
 
-    MUSCLE (https://arxiv.org/abs/2310.02000, Tab. 1) re-splits this set 718/89/89; there are no
-    patient ids, so the split is image-level, seeded and saved to ``split_file``.
+    MUSCLE (https://arxiv.org/abs/2310.02000, Tab. 1) re-splits this set 718/89/89, seeded and
+    saved to ``split_file``. There are no patient ids, but some Montgomery readings say
+    ``NO REPORT (same pt as MCUCXR_0162_1)``: such repeat patients, read from
+    ``ClinicalReadings/<stem>.txt`` (Kaggle set and ``montgomery_root``), stay in one split, and
+    so do md5-identical files; every other image is its own group.
 
     Layout under ``data_root`` (Kaggle ``nikhilpandey360/chest-xray-masks-and-labels``)::
 
@@ -53,17 +57,24 @@ class ChestXrayMasks(BaseSegDataset):
         split (str): 'train', 'val' or 'test'. Defaults to 'train'.
         seed (int): Seed of the split. Defaults to 0.
         split_file (str, optional): Where the split is saved and read back. Defaults to None:
-            ``<data_root>/muscle_mm_splits/ChestXrayMasks[_montgomery]_seed<seed>.json``
-            (``_montgomery`` when ``montgomery_root`` adds images).
+            ``<split_dir>/ChestXrayMasks[_montgomery]_seed<seed>.json`` (``_montgomery`` when
+            ``montgomery_root`` adds images).
         proportions (Sequence[float]): train/val/test proportions. Defaults to the paper's
             (718, 89, 89).
         montgomery_root (str, optional): Root of the NLM Montgomery set (the folder holding
             ``MontgomerySet/``, or ``MontgomerySet/`` itself). Defaults to None.
+        split_dir (str, optional): Folder of the default split file. Defaults to None:
+            ``<data_root>/muscle_mm_splits`` (``montgomery_root``'s without ``data_root``).
+        split_mode (str): Only 'muscle' (the set has no official split); accepted so that all
+            re-split datasets take the same split arguments. Defaults to 'muscle'.
         **kwargs: Other arguments of :class:`mmseg.datasets.BaseSegDataset` (``pipeline``,
             ``test_mode``, ...).
     """
 
     METAINFO = dict(classes=('background', 'lung'), palette=[[0, 0, 0], [255, 64, 64]])
+    SPLIT_DATASET = 'ChestXrayMasks'
+    GROUPING_RULE = ('image, Montgomery repeat patients ("same pt as" in ClinicalReadings) '
+                     'joined; md5-identical files joined')
 
     def __init__(self,
                  data_root: Optional[str] = 'data/ChestXrayMasks',
@@ -72,15 +83,18 @@ class ChestXrayMasks(BaseSegDataset):
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['ChestXrayMasks'],
                  montgomery_root: Optional[str] = None,
+                 split_dir: Optional[str] = None,
+                 split_mode: str = 'muscle',
                  **kwargs) -> None:
-        check_split('ChestXrayMasks', split, SPLIT_NAMES, "the paper's 718:89:89 re-split")
+        if split_mode != 'muscle':
+            raise ValueError("ChestXrayMasks: split_mode must be 'muscle' (the set has no "
+                             f'official split), got {split_mode!r}')
+        # The default file depends on whether montgomery_root adds images: set in load_data_list.
+        self.init_split(None, split, split_mode, seed, split_file, split_dir, proportions,
+                        "the paper's 718:89:89 re-split")
         if data_root is None and montgomery_root is None:
             raise ValueError('ChestXrayMasks: give data_root, montgomery_root or both')
-        self.split = split
-        self.seed = seed
-        self.proportions = tuple(proportions)
         self.montgomery_root = montgomery_root
-        self.split_file = split_file
         kwargs.setdefault('reduce_zero_label', False)
         super().__init__(data_root=data_root, img_suffix='.png', seg_map_suffix='.png', **kwargs)
         for t in self.pipeline.transforms:
@@ -167,8 +181,19 @@ class ChestXrayMasks(BaseSegDataset):
                   f'already in the Kaggle set, {unmasked} without masks', logger='current')
         return samples
 
+    @staticmethod
+    def _same_patient(folder: str, stem: str) -> Optional[str]:
+        """The case ``folder/ClinicalReadings/<stem>.txt`` names as the same patient, or None."""
+        path = osp.join(folder, 'ClinicalReadings', stem + '.txt')
+        if not osp.isfile(path):
+            return None
+        with open(path, encoding='utf-8', errors='replace') as f:
+            return nlm_same_patient(f.read())
+
     def _info(self, key: str, img: str, seg, stem: str, source: str) -> dict:
+        same = self._same_patient(osp.dirname(osp.dirname(img)), stem)
         return dict(
+            same_patient_as=same,
             rel_path=key,
             img_path=img,
             seg_map_path=seg,
@@ -188,12 +213,24 @@ class ChestXrayMasks(BaseSegDataset):
         if self.split_file is None:
             self.split_file = default_split_file(
                 self.data_root if self.data_root is not None else self.montgomery_root,
-                'ChestXrayMasks', self.seed, tag='montgomery' if extra else '')
-        splits = load_or_create_split(self.split_file, 'ChestXrayMasks',
-                                      [s['rel_path'] for s in samples], None, self.proportions,
-                                      self.seed, grouped_by='image (no patient ids)',
-                                      source='image/mask pairs; CXR_png/ paths relative to Lung '
-                                      'Segmentation/, MontgomerySet/ ones to montgomery_root')
+                'ChestXrayMasks', self.seed, tag='montgomery' if extra else '',
+                split_dir=self.split_dir)
+        stems = [osp.splitext(osp.basename(s['img_path']))[0] for s in samples]
+        same = {st: s['same_patient_as'] for st, s in zip(stems, samples) if s['same_patient_as']}
+        for s, pid in zip(samples, nlm_patient_ids(stems, same)):
+            s['patient_id'] = pid
+        if same:
+            print_log(f'ChestXrayMasks: {len(same)} reading(s) name an earlier case as the same '
+                      f'patient (e.g. {next(iter(same))} = {same[next(iter(same))]}); those '
+                      'cases stay in one split', logger='current')
+        # Group keys: the item itself, or for repeat patients the item of the patient's first
+        # case, so that a set without repeats or duplicates splits exactly as by image.
+        key_of = {st: s['rel_path'] for st, s in zip(stems, samples)}
+        splits = self.draw_split([s['rel_path'] for s in samples],
+                                 [key_of.get(s['patient_id'], s['patient_id']) for s in samples],
+                                 [s['img_path'] for s in samples],
+                                 source='image/mask pairs; CXR_png/ paths relative to Lung '
+                                 'Segmentation/, MontgomerySet/ ones to montgomery_root')
         wanted = set(splits[self.split])
         chosen = [s for s in samples if s['rel_path'] in wanted]
         check_not_empty(chosen, f'ChestXrayMasks split {self.split!r}', self.split_file)

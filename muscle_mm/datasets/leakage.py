@@ -18,9 +18,9 @@ downstream evaluation split:
   a 256-bit hash alone cannot. For every evaluation image the best-correlated pool image is
   reported.
 """
-import hashlib
 import os
 import os.path as osp
+import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from multiprocessing import Pool
@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 from mmengine.logging import print_log
 
-from .base import DatasetFormatError
+from .base import DatasetFormatError, file_md5
 from .xray_pretrain_pool import build_xray_dataset, dataset_label
 
 HASH_SIZE = 16  # 16x16 = 256 gradient bits
@@ -104,9 +104,19 @@ def name_matches(pool: NameIndex, downstream: NameIndex) -> List[Tuple[str, str]
     return out
 
 
+def is_dicom_file(path: str) -> bool:
+    """Part-10 DICOM: ``DICM`` after the 128-byte preamble (archives often drop the extension)."""
+    try:
+        with open(path, 'rb') as f:
+            return f.read(132)[128:] == b'DICM'
+    except OSError:
+        return False
+
+
 def read_gray(path: str) -> np.ndarray:
     """Any 8/16-bit, gray/RGB(A) image (or DICOM) as a 2-D uint8 array; raises naming the file."""
-    if path.lower().endswith('.dcm'):
+    ext = osp.splitext(path)[1].lower()
+    if ext in ('.dcm', '.dicom', '.dic') or (ext not in IMAGE_EXTS and is_dicom_file(path)):
         import pydicom
         try:
             arr = pydicom.dcmread(path).pixel_array.astype(np.float32)
@@ -138,14 +148,6 @@ def _unit(thumbs: np.ndarray) -> np.ndarray:
     t = thumbs.astype(np.float32)
     t -= t.mean(axis=-1, keepdims=True)
     return t / np.maximum(np.linalg.norm(t, axis=-1, keepdims=True), 1e-6)
-
-
-def file_md5(path: str) -> str:
-    h = hashlib.md5()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _fingerprint(path: str) -> Tuple[str, str, np.ndarray, np.ndarray]:
@@ -183,11 +185,21 @@ def fingerprints(paths: Iterable[str],
                 _progress(k, len(todo), step)
     if cache_file and todo:
         keys = sorted(cached)
-        os.makedirs(osp.dirname(osp.abspath(cache_file)), exist_ok=True)
-        np.savez(cache_file, paths=np.array(keys), stamps=np.array([_stamp(p) for p in keys]),
-                 md5=np.array([cached[p][0] for p in keys]),
-                 hashes=np.stack([cached[p][1] for p in keys]),
-                 thumbs=np.stack([cached[p][2] for p in keys]))
+        folder = osp.dirname(osp.abspath(cache_file))
+        os.makedirs(folder, exist_ok=True)
+        # temporary file + rename: ranks hashing the same pool never read a half-written cache
+        fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.npz', dir=folder)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                np.savez(f, paths=np.array(keys), stamps=np.array([_stamp(p) for p in keys]),
+                         md5=np.array([cached[p][0] for p in keys]),
+                         hashes=np.stack([cached[p][1] for p in keys]),
+                         thumbs=np.stack([cached[p][2] for p in keys]))
+            os.replace(tmp, cache_file)
+        except BaseException:
+            if osp.exists(tmp):
+                os.remove(tmp)
+            raise
     return {p: cached[p] for p in paths}
 
 
@@ -268,7 +280,8 @@ def find_leakage(pool: Dict[str, Sequence[str]],
                  max_distance: int = 48,
                  min_correlation: float = 0.995,
                  workers: int = 0,
-                 cache_file: Optional[str] = None) -> LeakageReport:
+                 cache_file: Optional[str] = None,
+                 fps: Optional[dict] = None) -> LeakageReport:
     """Compare every pool source with every downstream split.
 
     Args:
@@ -282,11 +295,12 @@ def find_leakage(pool: Dict[str, Sequence[str]],
             Defaults to 0.995.
         workers (int): processes for hashing; 0 or 1 hashes in this process. Defaults to 0.
         cache_file (str, optional): .npz cache of the hashes. Defaults to None.
+        fps (dict, optional): fingerprints already computed (:func:`fingerprints`) for every
+            path. Defaults to None: computed here.
     """
     checks = tuple(c for c, on in (('name', by_name), ('md5', by_content),
                                    ('hash', by_content)) if on)
-    fps = {}
-    if by_content:
+    if by_content and fps is None:
         allp = [p for d in (pool, downstream) for ps in d.values() for p in ps]
         fps = fingerprints(allp, workers=workers, cache_file=cache_file)
     pool_names = {s: NameIndex(ps) for s, ps in pool.items()} if by_name else {}
@@ -347,14 +361,18 @@ def dataset_image_paths(dataset) -> List[str]:
 
 
 def image_sets_from_configs(cfgs) -> Dict[str, List[str]]:
-    """Build dataset configs (list, or dict name -> config; an ``XRayPretrainPool`` config is
-    expanded into its sources) and return name -> image paths."""
+    """Build dataset configs (list, or dict name -> config) and return name -> image paths. An
+    ``XRayPretrainPool`` config is built as training builds it (de-duplicated, downstream images
+    dropped if it says so) and its images are returned per source."""
     if isinstance(cfgs, dict) and 'type' in cfgs:
         if str(cfgs['type']).split('.')[-1] == 'XRayPretrainPool':
-            names = cfgs.get('names') or [None] * len(cfgs['datasets'])
-            cfgs = list(zip(names, cfgs['datasets']))
-        else:
-            cfgs = [(None, cfgs)]
+            pool = build_xray_dataset(dict(cfgs, pipeline=[]))
+            out: Dict[str, List[str]] = {k: [] for k in pool.source_counts}
+            for i in range(len(pool)):
+                info = pool.get_data_info(i)
+                out[info['source']].append(info['img_path'])
+            return out
+        cfgs = [(None, cfgs)]
     elif isinstance(cfgs, dict):
         cfgs = list(cfgs.items())
     else:
@@ -363,6 +381,7 @@ def image_sets_from_configs(cfgs) -> Dict[str, List[str]]:
     for name, cfg in cfgs:
         if isinstance(cfg, dict):
             cfg = dict(cfg, pipeline=[])
+            cfg.setdefault('serialize_data', False)  # only paths are read
         ds = build_xray_dataset(cfg)
         name = name or dataset_label(cfg, ds)
         k, base = 2, name

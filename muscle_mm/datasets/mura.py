@@ -8,10 +8,9 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import (DatasetFormatError, check_not_empty, check_split, check_split_mode, require_dir,
-                   require_file)
-from .splits import PAPER_SPLITS, SPLIT_NAMES, default_split_file, load_or_create_split, \
-    mura_patient_id
+from .base import DatasetFormatError, check_not_empty, require_dir, require_file
+from .resplit import MuscleSplitMixin
+from .splits import PAPER_SPLITS, mura_patient_id
 
 MURA_BODY_PARTS = ('XR_ELBOW', 'XR_FINGER', 'XR_FOREARM', 'XR_HAND', 'XR_HUMERUS', 'XR_SHOULDER',
                    'XR_WRIST')
@@ -35,12 +34,13 @@ def _rows(path: str) -> List[Tuple[int, List[str]]]:
 
 
 @DATASETS.register_module()
-class MURA(BaseDataset):
+class MURA(MuscleSplitMixin, BaseDataset):
     """MURA v1.1 upper-extremity radiographs; an image is abnormal if its study is.
 
     MUSCLE (https://arxiv.org/abs/2310.02000, Tab. 1) pools the 40,005 public images (36,808
     train + 3,197 valid) and re-splits them 32,013/3,997/3,995; here that split is also
-    patient-disjoint (``patientNNNNN`` folders), since one patient's studies are correlated.
+    patient-disjoint (``patientNNNNN`` folders), since one patient's studies are correlated, and
+    md5-identical files are kept in one split.
 
     Layout under ``data_root`` (the unpacked archive; ``data_root`` may also be ``MURA-v1.1/``)::
 
@@ -64,13 +64,17 @@ class MURA(BaseDataset):
             test set is hidden, so 'test' raises). Defaults to 'muscle'.
         seed (int): Seed of the 'muscle' split. Defaults to 0.
         split_file (str, optional): Where the 'muscle' split is saved and read back. Defaults to
-            None: ``<data_root>/muscle_mm_splits/MURA_seed<seed>.json``.
+            None: ``<split_dir>/MURA_seed<seed>.json``.
+        split_dir (str, optional): Folder of the default split file. Defaults to None:
+            ``<data_root>/muscle_mm_splits``.
         proportions (Sequence[float]): train/val/test proportions. Defaults to the paper's
             (32013, 3997, 3995).
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset`.
     """
 
     METAINFO = dict(classes=('normal', 'abnormal'), body_parts=MURA_BODY_PARTS)
+    SPLIT_DATASET = 'MURA'
+    GROUPING_RULE = 'patient (patientNNNNN folder); md5-identical files joined'
 
     def __init__(self,
                  data_root: str = 'data/MURA',
@@ -79,19 +83,13 @@ class MURA(BaseDataset):
                  seed: int = 0,
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['MURA'],
+                 split_dir: Optional[str] = None,
                  **kwargs) -> None:
-        check_split('MURA', split, SPLIT_NAMES, "the paper's re-split or the official one")
-        check_split_mode('MURA', split_mode)
+        self.init_split(data_root, split, split_mode, seed, split_file, split_dir, proportions)
         if split_mode == 'official' and split == 'test':
             raise DatasetFormatError(
                 "MURA: the official test set is hidden (only train/ and valid/ are public); use "
                 "split_mode='official' with split='train'/'val', or split_mode='muscle'")
-        self.split = split
-        self.split_mode = split_mode
-        self.seed = seed
-        self.proportions = tuple(proportions)
-        self.split_file = None if split_mode == 'official' else (
-            split_file or default_split_file(data_root, 'MURA', seed))
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
     def find_mura_dir(self) -> str:
@@ -169,10 +167,9 @@ class MURA(BaseDataset):
             chosen = self.read_part(mura_dir, 'train' if self.split == 'train' else 'valid')
         else:
             samples = [s for part in OFFICIAL_PARTS for s in self.read_part(mura_dir, part)]
-            splits = load_or_create_split(
-                self.split_file, 'MURA', [s['rel_path'] for s in samples],
-                [s['patient_id'] for s in samples], self.proportions, self.seed,
-                grouped_by='patient (patientNNNNN folder)',
+            splits = self.draw_split(
+                [s['rel_path'] for s in samples], [s['patient_id'] for s in samples],
+                [s['img_path'] for s in samples],
                 source='images of {train,valid}_image_paths.csv, paths relative to MURA-v1.1/')
             wanted = set(splits[self.split])
             chosen = [s for s in samples if s['rel_path'] in wanted]
@@ -183,6 +180,3 @@ class MURA(BaseDataset):
                   f'{len(chosen) - abnormal} normal / {abnormal} abnormal, '
                   f'{len({s["patient_id"] for s in chosen})} patients', logger='current')
         return chosen
-
-    def extra_repr(self) -> List[str]:
-        return [f'Split: \t{self.split} ({self.split_mode})', f'Split file: \t{self.split_file}']

@@ -8,10 +8,9 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import (DatasetFormatError, check_not_empty, check_split, check_split_mode, list_images,
-                   require_dir)
-from .splits import PAPER_SPLITS, SPLIT_NAMES, default_split_file, kermany_patient_id, \
-    load_or_create_split
+from .base import DatasetFormatError, check_not_empty, list_images, require_dir
+from .resplit import MuscleSplitMixin
+from .splits import PAPER_SPLITS, kermany_patient_id
 
 OFFICIAL_FOLDERS = ('train', 'val', 'test')
 JUNK = ('__MACOSX', )
@@ -27,7 +26,7 @@ def _subtype(label_name: str, filename: str) -> str:
 
 
 @DATASETS.register_module()
-class PneumoniaCXR(BaseDataset):
+class PneumoniaCXR(MuscleSplitMixin, BaseDataset):
     """Kermany et al. pediatric chest X-rays, NORMAL vs PNEUMONIA.
 
     MUSCLE (https://arxiv.org/abs/2310.02000, Tab. 1) pools all 5,856 images and re-splits them
@@ -42,9 +41,11 @@ class PneumoniaCXR(BaseDataset):
     only if it is the sole copy), so no image is counted twice. ``__MACOSX/`` and dot-files
     (``.DS_Store``, ``._*``) are ignored. An unknown class folder is an error.
 
-    Each sample keeps ``patient_id`` (see :func:`~muscle_mm.datasets.splits.kermany_patient_id`;
-    NORMAL images have no person id and form one group each), ``subtype`` ('normal', 'bacteria',
-    'virus' or 'unknown', from the file name) and ``official_split`` (its Kaggle folder).
+    Each sample keeps ``patient_id`` (see :func:`~muscle_mm.datasets.splits.kermany_patient_id`:
+    ``personN`` for PNEUMONIA, the ``IM-NNNN`` series number for NORMAL), ``subtype`` ('normal',
+    'bacteria', 'virus' or 'unknown', from the file name) and ``official_split`` (its Kaggle
+    folder). The 'muscle' split keeps each patient, and each set of md5-identical files (a few
+    dozen in the real set, one pair across Kaggle's train/test), in one split.
 
     Args:
         data_root (str): Dataset root. Defaults to 'data/PneumoniaCXR'.
@@ -54,7 +55,9 @@ class PneumoniaCXR(BaseDataset):
             folders). Defaults to 'muscle'.
         seed (int): Seed of the 'muscle' split. Defaults to 0.
         split_file (str, optional): Where the 'muscle' split is saved and read back. Defaults to
-            None: ``<data_root>/muscle_mm_splits/PneumoniaCXR_seed<seed>.json``.
+            None: ``<split_dir>/PneumoniaCXR_seed<seed>.json``.
+        split_dir (str, optional): Folder of the default split file. Defaults to None:
+            ``<data_root>/muscle_mm_splits``.
         proportions (Sequence[float]): train/val/test proportions. Defaults to the paper's
             (4686, 585, 585).
         **kwargs: Other arguments of :class:`mmpretrain.datasets.BaseDataset` (``pipeline``,
@@ -62,6 +65,9 @@ class PneumoniaCXR(BaseDataset):
     """
 
     METAINFO = dict(classes=('NORMAL', 'PNEUMONIA'))
+    SPLIT_DATASET = 'PneumoniaCXR'
+    GROUPING_RULE = ('patient (kermany_patient_id: personN, Mendeley id, NORMAL IM-NNNN / '
+                     'NORMAL2-IM-NNNN); md5-identical files joined')
 
     def __init__(self,
                  data_root: str = 'data/PneumoniaCXR',
@@ -70,15 +76,9 @@ class PneumoniaCXR(BaseDataset):
                  seed: int = 0,
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['PneumoniaCXR'],
+                 split_dir: Optional[str] = None,
                  **kwargs) -> None:
-        check_split('PneumoniaCXR', split, SPLIT_NAMES, "the paper's re-split or the official one")
-        check_split_mode('PneumoniaCXR', split_mode)
-        self.split = split
-        self.split_mode = split_mode
-        self.seed = seed
-        self.proportions = tuple(proportions)
-        self.split_file = None if split_mode == 'official' else (
-            split_file or default_split_file(data_root, 'PneumoniaCXR', seed))
+        self.init_split(data_root, split, split_mode, seed, split_file, split_dir, proportions)
         super().__init__(ann_file='', data_root=data_root, **kwargs)
 
     def find_tree(self) -> str:
@@ -143,10 +143,9 @@ class PneumoniaCXR(BaseDataset):
                     "split_mode='muscle' or split='test'")
             chosen = [s for s in samples if s['official_split'] == self.split]
         else:
-            splits = load_or_create_split(
-                self.split_file, 'PneumoniaCXR', [s['rel_path'] for s in samples],
-                [s['patient_id'] for s in samples], self.proportions, self.seed,
-                grouped_by='patient (kermany_patient_id)',
+            splits = self.draw_split(
+                [s['rel_path'] for s in samples], [s['patient_id'] for s in samples],
+                [s['img_path'] for s in samples],
                 source='every image of chest_xray/{train,val,test}/{NORMAL,PNEUMONIA}/, '
                 'paths relative to chest_xray/')
             wanted = set(splits[self.split])
@@ -158,6 +157,3 @@ class PneumoniaCXR(BaseDataset):
                   f'{counts[0]} NORMAL / {counts[1]} PNEUMONIA', logger='current',
                   level=logging.INFO)
         return chosen
-
-    def extra_repr(self) -> List[str]:
-        return [f'Split: \t{self.split} ({self.split_mode})', f'Split file: \t{self.split_file}']

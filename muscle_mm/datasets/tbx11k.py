@@ -10,10 +10,9 @@ from mmengine.fileio import get_local_path
 from mmengine.logging import print_log
 
 from muscle_mm.registry import MMDET_DATASETS
-from .base import (DatasetFormatError, check_not_empty, check_split, check_split_mode,
-                   first_existing, require_dir, require_file)
-from .splits import PAPER_SPLITS, SPLIT_NAMES, atomic_write_json, default_split_file, \
-    load_or_create_split
+from .base import DatasetFormatError, check_not_empty, first_existing, require_dir, require_file
+from .resplit import MuscleSplitMixin
+from .splits import PAPER_SPLITS, SPLIT_NAMES, atomic_write_json
 
 #: Every category name the official jsons use; id 3 (uncertain TB) never has a train/val box.
 TBX_CATEGORIES = ('ActiveTuberculosis', 'ObsoletePulmonaryTuberculosis', 'PulmonaryTuberculosis')
@@ -40,6 +39,26 @@ def clip_box(bbox: Sequence[float], width: float, height: float,
     return [x1, y1, x2 - x1, y2 - y1], True
 
 
+#: (json, annotation id) of every clipped box already reported in this process: each split
+#: dataset re-reads the same json, and one box should be reported once.
+_REPORTED_CLIPS: set = set()
+
+
+def report_clipped(json_path: str, clipped: List[tuple]) -> None:
+    """One warning naming each clipped box (image, annotation id, box before and after) that
+    this process has not reported yet."""
+    new = [c for c in clipped if (json_path, c[1]) not in _REPORTED_CLIPS]
+    if not new:
+        return
+    _REPORTED_CLIPS.update((json_path, c[1]) for c in new)
+    shown = '; '.join(f'annotation {aid} of {img}: {[round(v, 1) for v in old]} -> '
+                      f'{[round(v, 1) for v in box]}' for img, aid, old, box in new[:10])
+    more = f'; and {len(new) - 10} more' if len(new) > 10 else ''
+    print_log(f'TBX11K: {len(new)} box(es) of {json_path} reached outside their image and were '
+              f'clipped to it ([x, y, w, h]): {shown}{more}', logger='current',
+              level=logging.WARNING)
+
+
 def check_categories(cats: List[dict], path: str, classes: Sequence[str]) -> dict:
     """``{category id: name}``; unknown names, or a class missing from the json, raise."""
     names = {c['id']: c['name'] for c in cats}
@@ -54,7 +73,7 @@ def check_categories(cats: List[dict], path: str, classes: Sequence[str]) -> dic
 
 
 @MMDET_DATASETS.register_module()
-class TBX11K(CocoDataset):
+class TBX11K(MuscleSplitMixin, CocoDataset):
     """TBX11K chest X-rays with active TB and latent TB boxes.
 
     Paper: MUSCLE, https://arxiv.org/abs/2310.02000 (Tab. 1: TB images of trainval re-split
@@ -70,14 +89,16 @@ class TBX11K(CocoDataset):
     id order). Category id 3 ``PulmonaryTuberculosis`` (uncertain TB) has no train/val box; a
     box of it, of an unknown category id, or an unknown category name raises
     :class:`DatasetFormatError` naming the json. A box partly outside its image is clipped to it
-    (a warning counts them); a box with no area inside the image raises. A listed image that does
+    (one warning names each such box, its image and annotation id); a box with no area inside
+    the image raises. A listed image that does
     not exist raises. Images with no box are kept; drop them in training as mmdet does, with
     ``filter_cfg=dict(filter_empty_gt=True)`` (ignored when ``test_mode=True``). A config may
     narrow ``metainfo=dict(classes=(...))`` to one of the two classes; boxes of the other are then
     not loaded, as in mmdet.
 
     ``split_mode='muscle'`` takes the TB images (``tb/``) of ``TBX11K_trainval_only_tb.json``
-    (else of ``TBX11K_trainval.json``), splits them image-level by ``proportions`` from ``seed``
+    (else of ``TBX11K_trainval.json``), splits them image-level (md5-identical files kept
+    together) by ``proportions`` from ``seed``
     into ``split_file`` and writes each split as a COCO json beside it,
     ``<split_file stem>_{train,val,test}.json`` (boxes clipped as above), which is this
     dataset's ``ann_file`` and the ``ann_file`` that mmdet's ``CocoMetric`` needs, e.g.
@@ -93,9 +114,11 @@ class TBX11K(CocoDataset):
             Defaults to False.
         seed (int): Seed of the 'muscle' split. Defaults to 0.
         split_file (str, optional): Where the 'muscle' split is saved and read back. Defaults to
-            None: ``<data_root>/muscle_mm_splits/TBX11K_seed<seed>.json``.
+            None: ``<split_dir>/TBX11K_seed<seed>.json``.
         proportions (Sequence[float]): train/val/test proportions. Defaults to the paper's
             (640, 80, 80).
+        split_dir (str, optional): Folder of the default split file. Defaults to None:
+            ``<data_root>/muscle_mm_splits``.
         **kwargs: Other arguments of :class:`mmdet.datasets.CocoDataset` (``pipeline``,
             ``filter_cfg``, ``test_mode``, ...); ``data_prefix`` defaults to ``dict(img='imgs/')``.
     """
@@ -103,6 +126,8 @@ class TBX11K(CocoDataset):
     METAINFO = dict(
         classes=('ActiveTuberculosis', 'ObsoletePulmonaryTuberculosis'),
         palette=[(220, 20, 60), (0, 128, 255)])
+    SPLIT_DATASET = 'TBX11K'
+    GROUPING_RULE = 'image (no patient ids); md5-identical files joined'
 
     def __init__(self,
                  data_root: str = 'data/TBX11K',
@@ -112,16 +137,14 @@ class TBX11K(CocoDataset):
                  seed: int = 0,
                  split_file: Optional[str] = None,
                  proportions: Sequence[float] = PAPER_SPLITS['TBX11K'],
+                 split_dir: Optional[str] = None,
                  **kwargs) -> None:
-        check_split('TBX11K', split, SPLIT_NAMES, "the paper's re-split or the official one")
-        check_split_mode('TBX11K', split_mode)
+        self.init_split(data_root, split, split_mode, seed, split_file, split_dir, proportions)
         if 'ann_file' in kwargs:
             raise ValueError('TBX11K: ann_file is chosen by split/split_mode; use mmdet '
                              'CocoDataset directly for another json')
         root = self.find_root(data_root)
         json_dir = osp.join(root, 'annotations', 'json')
-        self.split, self.split_mode, self.seed = split, split_mode, seed
-        self.split_file = None
         if split_mode == 'official':
             if split == 'test':
                 raise DatasetFormatError(
@@ -131,8 +154,7 @@ class TBX11K(CocoDataset):
             ann_file = osp.abspath(require_file(
                 osp.join(json_dir, f'TBX11K_{split}{suffix}.json'), 'TBX11K annotations'))
         else:
-            self.split_file = split_file or default_split_file(data_root, 'TBX11K', seed)
-            ann_file = self.write_muscle_split(root, json_dir, tuple(proportions))[split]
+            ann_file = self.write_muscle_split(root, json_dir)[split]
         kwargs.setdefault('data_prefix', dict(img='imgs/'))
         super().__init__(ann_file=ann_file, data_root=root, **kwargs)
 
@@ -146,7 +168,7 @@ class TBX11K(CocoDataset):
         raise DatasetFormatError(f'TBX11K: no imgs/ and annotations/ in {data_root} or '
                                  f'{osp.join(data_root, "TBX11K")}')
 
-    def write_muscle_split(self, root: str, json_dir: str, proportions: tuple) -> dict:
+    def write_muscle_split(self, root: str, json_dir: str) -> dict:
         """Split the TB images of trainval and write one COCO json per split; their paths."""
         src = first_existing([osp.join(json_dir, 'TBX11K_trainval_only_tb.json'),
                               osp.join(json_dir, 'TBX11K_trainval.json')], 'TBX11K trainval json')
@@ -157,15 +179,14 @@ class TBX11K(CocoDataset):
         check_not_empty(images, 'TBX11K TB images (tb/...)', src)
         for im in images:
             require_file(osp.join(root, 'imgs', im['file_name']), 'TBX11K image', listed_in=src)
-        splits = load_or_create_split(self.split_file, 'TBX11K', [im['file_name'] for im in images],
-                                      None, proportions, self.seed,
-                                      grouped_by='image (no patient ids)',
-                                      source=f'tb/ images of {osp.basename(src)}, paths '
-                                      'relative to imgs/')
+        names_ = [im['file_name'] for im in images]
+        splits = self.draw_split(names_, None, [osp.join(root, 'imgs', n) for n in names_],
+                                 source=f'tb/ images of {osp.basename(src)}, paths relative to '
+                                 'imgs/')
         by_img = {}
         for ann in coco['annotations']:
             by_img.setdefault(ann['image_id'], []).append(ann)
-        stem, paths, clipped = osp.splitext(self.split_file)[0], {}, 0
+        stem, paths, clipped = osp.splitext(self.split_file)[0], {}, []
         for name in SPLIT_NAMES:
             wanted = set(splits[name])
             sub_imgs = sorted((im for im in images if im['file_name'] in wanted),
@@ -176,10 +197,11 @@ class TBX11K(CocoDataset):
                     where = f'{src}: annotation {ann.get("id")} of {im["file_name"]}'
                     self._check_category(ann, names, where)
                     ann = copy.deepcopy(ann)
-                    ann['bbox'], changed = clip_box(ann['bbox'], im['width'], im['height'], where)
+                    old = ann['bbox']
+                    ann['bbox'], changed = clip_box(old, im['width'], im['height'], where)
                     if changed:
                         ann['area'] = ann['bbox'][2] * ann['bbox'][3]
-                    clipped += changed
+                        clipped.append((im['file_name'], ann.get('id'), old, ann['bbox']))
                     sub_anns.append(ann)
             subset = dict(
                 info=dict(description=f'TBX11K {name} split of the TB images in '
@@ -192,9 +214,7 @@ class TBX11K(CocoDataset):
             paths[name] = osp.abspath(f'{stem}_{name}.json')
             if not self._same_json(paths[name], subset):
                 atomic_write_json(paths[name], subset)
-        if clipped:
-            print_log(f'TBX11K: {clipped} box(es) of {src} reached outside their image and were '
-                      'clipped to it', logger='current', level=logging.WARNING)
+        report_clipped(src, clipped)
         return paths
 
     @staticmethod
@@ -225,7 +245,7 @@ class TBX11K(CocoDataset):
         self.cat_ids = [by_name[c] for c in self.metainfo['classes']]
         self.cat2label = {cat_id: i for i, cat_id in enumerate(self.cat_ids)}
         self.cat_img_map = copy.deepcopy(self.coco.cat_img_map)
-        self._num_clipped = 0
+        self._clipped = []
         data_list, ann_ids = [], []
         for img_id in self.coco.get_img_ids():
             raw_img_info = self.coco.load_imgs([img_id])[0]
@@ -238,10 +258,7 @@ class TBX11K(CocoDataset):
         if len(set(ann_ids)) != len(ann_ids):
             raise DatasetFormatError(f'{self.ann_file}: annotation ids are not unique')
         del self.coco
-        if self._num_clipped:
-            print_log(
-                f'TBX11K: {self._num_clipped} box(es) of {self.ann_file} reached outside their '
-                'image and were clipped to it', logger='current', level=logging.WARNING)
+        report_clipped(self.ann_file, self._clipped)
         check_not_empty(data_list, f'TBX11K {self.split}', self.ann_file)
         return data_list
 
@@ -257,7 +274,9 @@ class TBX11K(CocoDataset):
             self._check_category(ann, self._names, where)
             (x, y, w, h), changed = clip_box(ann['bbox'], img_info['width'], img_info['height'],
                                              where)
-            self._num_clipped += changed
+            if changed:
+                self._clipped.append((img_info['file_name'], ann.get('id'), ann['bbox'],
+                                      [x, y, w, h]))
             if ann['category_id'] not in self.cat2label:
                 continue  # a TB class the config left out of metainfo['classes'] on purpose
             instances.append(

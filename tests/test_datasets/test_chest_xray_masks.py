@@ -194,3 +194,30 @@ def test_missing_layout_and_empty_split_are_errors(kaggle, tmp_path):
         build(kaggle, split='val', proportions=(1, 0, 1), split_file=str(tmp_path / 's.json'))
     with pytest.raises(ValueError, match='data_root, montgomery_root'):
         build(None)
+
+
+def test_montgomery_repeat_patients_stay_in_one_split(kaggle, tmp_path):
+    from muscle_mm.datasets.splits import group_split
+    # The generated readings say MCUCXR_0004_1 is the same patient as MCUCXR_0002_1.
+    reading = open(osp.join(lung_dir(kaggle), 'ClinicalReadings', 'MCUCXR_0004_1.txt')).read()
+    assert 'same pt as MCUCXR_0002_1' in reading
+    a, b = 'CXR_png/MCUCXR_0004_1.png', 'CXR_png/MCUCXR_0002_1.png'
+    apart = 0
+    for seed in range(12):
+        path = str(tmp_path / f's{seed}.json')
+        ds = build(kaggle, split='train', seed=seed, split_file=path, serialize_data=False)
+        saved = json.load(open(path))
+        side = {it: n for n, items in saved['splits'].items() for it in items}
+        assert side[a] == side[b]
+        by_image = group_split(sorted(side), None, ds.proportions, seed)  # the old, image rule
+        old = {it: n for n, items in by_image.items() for it in items}
+        apart += old[a] != old[b]
+    assert apart  # so the seeds above would catch a split that ignores the readings
+    ids = {osp.basename(i['img_path']): i['patient_id'] for i in infos(ds)}
+    assert ids.get('MCUCXR_0004_1.png', 'MCUCXR_0002_1') == 'MCUCXR_0002_1'
+    assert 'same pt as' in saved['grouped_by'] and saved['num_groups'] == saved['num_items'] - 1
+
+
+def test_split_mode_must_be_muscle(kaggle):
+    with pytest.raises(ValueError, match="split_mode must be 'muscle'"):
+        build(kaggle, split_mode='official')

@@ -14,8 +14,8 @@ from muscle_mm.datasets.leakage import (NameIndex, find_leakage, fingerprints, i
 from muscle_mm.datasets.synthetic import generate_all, montgomery_cxr, shenzhen_cxr
 from muscle_mm.datasets.synthetic.phantom import chest_phantom, imwrite
 
-TOOL = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-                'analysis_tools', 'check_leakage.py')
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'check_leakage.py')
 
 
 @pytest.fixture(scope='module')
@@ -167,3 +167,19 @@ def test_cli_repeated_options_accumulate():
                                    '--eval-dir', 'y'])
     assert args.pool == ['MontgomeryCXR:a', 'ShenzhenCXR:b']
     assert args.eval == ['TBX11K:c:val', 'TBX11K:c:test'] and args.eval_dir == ['x', 'y']
+
+
+def test_shipped_configs_paper_pool_leaks_leakfree_pool_does_not(tmp_path, monkeypatch, capsys):
+    root = tmp_path
+    generate_all(str(root / 'data'))  # the configs' data roots are data/<Name>
+    monkeypatch.chdir(root)
+    tool = load_tool()
+    opts = ['--cfg-options', 'train_dataloader.dataset.match.workers=0',
+            f'train_dataloader.dataset.match.cache_file={root}/hashes.npz']
+    paper = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18.py')
+    assert tool.main([paper, '--strict'] + opts) == 1
+    out = capsys.readouterr().out
+    assert '-> ChestXrayMasks[' in out and 'downstream images leaked' in out
+    free = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18_leakfree.py')
+    assert tool.main([free, '--strict'] + opts) == 0
+    assert 'No leakage found.' in capsys.readouterr().out

@@ -189,3 +189,62 @@ def test_bad_arguments():
         build('data/x', split='valid')
     with pytest.raises(ValueError, match='split_mode'):
         build('data/x', split_mode='kaggle')
+
+
+def md5_of(path):
+    import hashlib
+    return hashlib.md5(open(path, 'rb').read()).hexdigest()
+
+
+def test_generated_set_has_multi_image_normal_patients_and_duplicate_files(kaggle):
+    from muscle_mm.datasets.splits import kermany_patient_id
+    files = outer_files(kaggle)
+    normal = [osp.basename(p) for p in files if '/NORMAL/' in p]
+    sizes = {}
+    for n in normal:
+        sizes[kermany_patient_id(n)] = sizes.get(kermany_patient_id(n), 0) + 1
+    assert max(sizes.values()) >= 2  # IM-NNNN-0001.jpeg + IM-NNNN-0001-0001.jpeg ...
+    assert any(n.count('-') == 3 for n in normal)
+    by_md5 = {}
+    for p in files:
+        by_md5.setdefault(md5_of(p), []).append(p)
+    copies = [ps for ps in by_md5.values() if len(ps) > 1]
+    assert len(copies) == 2
+    # one pair across Kaggle's train/ and test/, of two different persons
+    cross = [ps for ps in copies if {p.split(os.sep)[-3] for p in ps} == {'train', 'test'}]
+    assert len(cross) == 1
+    assert len({kermany_patient_id(osp.basename(p)) for p in cross[0]}) == 2
+
+
+def test_no_patient_and_no_duplicate_file_on_two_sides(kaggle):
+    parts = {s: build(kaggle, split=s) for s in ('train', 'val', 'test')}
+    side = {}
+    for s, ds in parts.items():
+        for i in range(len(ds)):
+            info = ds.get_data_info(i)
+            for key in ('patient:' + info['patient_id'], 'md5:' + md5_of(info['img_path'])):
+                side.setdefault(key, set()).add(s)
+    assert all(len(v) == 1 for v in side.values()), {k: v for k, v in side.items() if len(v) > 1}
+    # the duplicates really tie patients together: some split group holds two persons
+    saved = json.load(open(parts['train'].split_file))
+    assert saved['grouping_version'] == 2 and 'md5' in saved['grouped_by']
+    assert saved['num_groups'] < len({k for k in side if k.startswith('patient:')})
+
+
+def test_split_file_of_the_old_grouping_is_refused(kaggle, tmp_path):
+    root = fresh_copy(kaggle, tmp_path)
+    path = build(root, split='train').split_file
+    saved = json.load(open(path))
+    del saved['grouping_version']  # as written before NORMAL patients were grouped
+    with open(path, 'w') as f:
+        json.dump(saved, f)
+    before = open(path, 'rb').read()
+    with pytest.raises(DatasetFormatError, match='grouping rule version 1.*mv '):
+        build(root, split='test')
+    assert open(path, 'rb').read() == before
+
+
+def test_split_dir(kaggle, tmp_path):
+    ds = build(kaggle, split='val', split_dir=str(tmp_path / 'splits'))
+    assert ds.split_file == str(tmp_path / 'splits' / 'PneumoniaCXR_seed0.json')
+    assert osp.isfile(ds.split_file)

@@ -5,8 +5,10 @@ import random
 import pytest
 
 from muscle_mm.datasets.base import DatasetFormatError
-from muscle_mm.datasets.splits import (PAPER_SPLITS, group_split, kermany_patient_id,
-                                       load_or_create_split, mura_patient_id, split_counts)
+from muscle_mm.datasets.splits import (PAPER_SPLITS, group_split, join_groups,
+                                       kermany_patient_id, load_or_create_split, mura_patient_id,
+                                       nlm_patient_ids, nlm_same_patient, split_counts,
+                                       straddling_groups)
 
 
 @pytest.mark.parametrize('name,total', [('PneumoniaCXR', 5856), ('MURA', 40005),
@@ -129,9 +131,102 @@ def test_patient_ids():
     assert kermany_patient_id('person1_bacteria_1.jpeg') == 'person1'
     assert kermany_patient_id('train/PNEUMONIA/person1_virus_6.jpeg') == 'person1'
     assert kermany_patient_id('BACTERIA-1135262-0001.jpeg') == 'id1135262'
-    assert kermany_patient_id('IM-0115-0001.jpeg') == 'image:IM-0115-0001.jpeg'
+    # One child's three radiographs (real Kermany names) are one patient ...
+    same = {kermany_patient_id(n) for n in ('IM-0011-0001.jpeg', 'IM-0011-0001-0001.jpeg',
+                                            'train/NORMAL/IM-0011-0001-0002.jpeg')}
+    assert same == {'IM-0011'}
+    assert kermany_patient_id('NORMAL2-IM-1427-0001.jpeg') == kermany_patient_id(
+        'NORMAL2-IM-1427-0001-0002.jpeg') == 'NORMAL2-IM-1427'
+    # ... the NORMAL2- series is numbered apart, and other numbers are other patients.
+    assert kermany_patient_id('NORMAL2-IM-0011-0001.jpeg') != kermany_patient_id(
+        'IM-0011-0001.jpeg')
     assert kermany_patient_id('NORMAL2-IM-1427-0001.jpeg') != kermany_patient_id(
         'NORMAL2-IM-1428-0001.jpeg')
+    assert kermany_patient_id('IM-0115-0001.jpeg') != kermany_patient_id('IM-0116-0001.jpeg')
+    assert kermany_patient_id('NORMAL-28509-0001.jpeg') == 'id28509'  # Mendeley names
+    assert kermany_patient_id('scan.jpeg') == 'image:scan.jpeg'
     assert mura_patient_id(
         'MURA-v1.1/valid/XR_WRIST/patient11185/study1_positive/image1.png') == 'patient11185'
     assert mura_patient_id('train/XR_HAND/image1.png') is None
+
+
+def test_join_groups_merges_shared_keys_and_keeps_other_names():
+    groups = ['p1', 'p1', 'p2', 'p3', 'p4', 'p5']
+    md5 = ['a', None, 'b', 'a', 'c', 'b']  # p1~p3 (a), p2~p5 (b); p4 alone
+    assert join_groups(groups, md5) == ['p1', 'p1', 'p2', 'p1', 'p4', 'p2']
+    # chains across two keys close transitively
+    assert join_groups(['x', 'y', 'z'], ['k', 'k', None], [None, 'm', 'm']) == ['x'] * 3
+    with pytest.raises(ValueError, match='3 groups but 2 keys'):
+        join_groups(['x', 'y', 'z'], ['k', 'k'])
+
+
+def test_montgomery_same_patient_readings():
+    assert nlm_same_patient("Patient's Sex: M\nPatient's Age: 061Y\n"
+                            'NO REPORT (same pt as MCUCXR_0162_1)\n') == 'MCUCXR_0162_1'
+    assert nlm_same_patient('Same patient as mcucxr_0003_0') == 'MCUCXR_0003_0'
+    assert nlm_same_patient('normal') is None
+    stems = ['MCUCXR_0001_0', 'MCUCXR_0005_1', 'MCUCXR_0009_1', 'MCUCXR_0162_1']
+    # 0009 -> 0005 -> 0162: one patient, named after its smallest stem; 0001 alone.
+    ids = nlm_patient_ids(stems, {'MCUCXR_0009_1': 'MCUCXR_0005_1',
+                                  'MCUCXR_0005_1': 'MCUCXR_0162_1'})
+    assert ids == ['MCUCXR_0001_0'] + ['MCUCXR_0005_1'] * 3
+
+
+def old_rule_file(path, items, groups):
+    """A split file as the grouping-rule-1 code wrote it (no grouping_version)."""
+    load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0, 'patient')
+    saved = json.load(open(path))
+    del saved['grouping_version']
+    with open(path, 'w') as f:
+        json.dump(saved, f)
+    return open(path, 'rb').read()
+
+
+def test_split_file_from_an_older_grouping_rule_is_refused_never_touched(tmp_path):
+    # Rule 1: every NORMAL image its own group; the current rule joins IM-0001's images.
+    items = [f'NORMAL/IM-{i // 3:04d}-0001{"-%04d" % (i % 3) if i % 3 else ""}.jpeg'
+             for i in range(60)]
+    path = str(tmp_path / 'PneumoniaCXR_seed0.json')
+    raw = old_rule_file(path, items, [f'image:{it}' for it in items])
+    new_groups = [kermany_patient_id(it) for it in items]
+    cut = straddling_groups(json.load(open(path))['splits'], items, new_groups)
+    assert cut  # the old split does put one child on two sides
+    called = []
+
+    def groups():
+        called.append(1)
+        return new_groups
+
+    with pytest.raises(DatasetFormatError) as err:
+        load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0,
+                             'patient (IM-NNNN)', grouping_version=2)
+    msg = str(err.value)
+    assert 'grouping rule version 1' in msg and 'current rule is version 2' in msg
+    assert f'{len(cut)} group(s) lie on two sides' in msg and next(iter(cut)) in msg
+    assert f'mv {path} ' in msg and 'nothing is deleted' in msg
+    assert open(path, 'rb').read() == raw and called
+    # Moved aside as the message says, the split is redrawn under the current rule.
+    import os
+    os.rename(path, path + '.old')
+    splits = load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0,
+                                  'patient (IM-NNNN)', grouping_version=2)
+    assert straddling_groups(splits, items, new_groups) == {}
+    assert json.load(open(path))['grouping_version'] == 2
+    # A file of the current rule is read without calling the (costly) grouping again.
+    called.clear()
+    assert load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0,
+                                grouping_version=2) == splits
+    assert not called
+
+
+def test_item_listed_in_two_splits_is_named(tmp_path):
+    items = [f'a/{i}.png' for i in range(20)]
+    path = str(tmp_path / 'split.json')
+    load_or_create_split(path, 'MURA', items, None, (8, 1, 1), 0)
+    saved = json.load(open(path))
+    saved['splits']['test'].append(saved['splits']['train'][0])
+    with open(path, 'w') as f:
+        json.dump(saved, f)
+    with pytest.raises(DatasetFormatError,
+                       match=f"1 item.* '{saved['splits']['train'][0]}' in train\\+test"):
+        load_or_create_split(path, 'MURA', items, None, (8, 1, 1), 0)

@@ -222,10 +222,19 @@ def test_box_partly_outside_is_clipped_with_a_warning(tbx, tmp_path, monkeypatch
     ds = build(root, split_mode='official')
     boxes = [i['bbox'] for info in infos(ds) for i in info['instances']]
     assert [50.0, 40.0, 64.0, 50.0] in boxes
-    assert any('1 box(es)' in m and 'clipped' in m and 'TBX11K_train.json' in m for m in logs)
+    clip = [m for m in logs if 'clipped' in m]
+    assert len(clip) == 1 and '1 box(es)' in clip[0] and 'TBX11K_train.json' in clip[0]
+    # names the annotation and its image, and the box before and after
+    assert 'annotation 1 of tb/tb0001.png: [50.0, 40.0, 30.0, 10.0] -> [50.0, 40.0, 14.0, 10.0]' \
+        in clip[0]
+    build(root, split_mode='official')
+    assert len([m for m in logs if 'clipped' in m]) == 1  # the same box is not reported again
     logs.clear()
     parts = [build(root, split=s, test_mode=True) for s in ('train', 'val', 'test')]
-    assert any('1 box(es)' in m and 'trainval_only_tb.json' in m for m in logs)
+    clip = [m for m in logs if 'clipped' in m]
+    assert len(clip) == 1  # once, though three split datasets read the same json
+    assert '1 box(es)' in clip[0] and 'trainval_only_tb.json' in clip[0]
+    assert 'annotation 1 of tb/tb0001.png' in clip[0]
     written = [a['bbox'] for d in parts for a in load_json(d.ann_file)['annotations']]
     assert [50.0, 40.0, 14.0, 10.0] in written  # the metric's json holds the clipped box too
 

@@ -1,4 +1,6 @@
-"""XRayPretrainPool: all readers (mmpretrain, mmdet, mmseg registries) pooled without labels."""
+"""XRayPretrainPool: all readers (mmpretrain, mmdet, mmseg registries) pooled without labels,
+one copy of each image, checked against the downstream val/test splits."""
+import hashlib
 
 import pytest
 
@@ -15,28 +17,49 @@ MINE = ('NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABon
 @pytest.fixture(scope='module')
 def roots(tmp_path_factory):
     return generate_all(str(tmp_path_factory.mktemp('pool')),
-                        only=MINE + ('TBX11K', 'ChestXrayMasks'))
+                        only=MINE + ('TBX11K', 'ChestXrayMasks', 'PneumoniaCXR'))
 
 
-def test_pool_counts_sources_and_logs_table(roots, log_lines):
+def md5(path):
+    return hashlib.md5(open(path, 'rb').read()).hexdigest()
+
+
+def test_pool_drops_copies_counts_sources_and_logs_table(roots, log_lines):
     cfgs = [dict(type=n, data_root=roots[n]) for n in MINE]
     # TBX11K lives in mmdet's registry, ChestXrayMasks in mmseg's.
     cfgs += [dict(type='TBX11K', data_root=roots['TBX11K'], split='train'),
              dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'], split='train')]
     pool = DATASETS.build(dict(type='XRayPretrainPool', datasets=cfgs))
-    expected = {}
+    # Expected from the files: the first copy of each md5 is kept, in source order.
+    seen, found, kept = set(), {}, {}
     for cfg in cfgs:
         ds = build_xray_dataset(dict(cfg, pipeline=[]))
-        expected[f'{cfg["type"]}[{cfg.get("split", "train")}]'] = len(ds)
-    assert pool.source_counts == expected
-    assert len(pool) == sum(expected.values())
+        name = f'{cfg["type"]}[{cfg.get("split", "train")}]'
+        found[name], kept[name] = len(ds), 0
+        for i in range(len(ds)):
+            h = md5(ds.get_data_info(i)['img_path'])
+            kept[name] += h not in seen
+            seen.add(h)
+    # The lung-mask set holds Shenzhen / Montgomery images themselves, as in the real data.
+    assert found['ChestXrayMasks[train]'] > kept['ChestXrayMasks[train]']
+    assert all(found[k] == kept[k] for k in found if k != 'ChestXrayMasks[train]')
+    assert pool.source_counts == kept
+    assert len(pool) == sum(kept.values())
     infos = [pool.get_data_info(i) for i in range(len(pool))]
-    assert {i['source'] for i in infos} == set(expected)
+    assert {i['source'] for i in infos} == set(kept)
     assert all(set(i) == {'img_path', 'source', 'sample_idx'} for i in infos)  # no labels
+    assert len({md5(i['img_path']) for i in infos}) == len(infos)
     table = next(ln for ln in log_lines if ln.startswith('XRayPretrainPool: images per source'))
-    for name, n in expected.items():
-        assert any(ln.split() == [name, str(n)] for ln in table.splitlines())
-    assert table.splitlines()[-1].split() == ['total', str(len(pool))]
+    for name in found:
+        row = [name, str(found[name]), str(found[name] - kept[name]), '0', str(kept[name])]
+        assert any(ln.split() == row for ln in table.splitlines())
+    total = next(ln.split() for ln in table.splitlines() if ln.startswith('total'))
+    assert total == ['total', str(sum(found.values())),
+                     str(sum(found.values()) - sum(kept.values())), '0', str(len(pool))]
+    assert 'ChestXrayMasks[train]: ' in table and ' duplicate(s) dropped, e.g. ' in table
+    # dedup=False is the paper's pool: every copy stays.
+    paper = XRayPretrainPool(datasets=cfgs, dedup=False)
+    assert paper.source_counts == found
 
 
 def test_pipeline_built_datasets_names_and_scope(roots):

@@ -9,7 +9,10 @@
 # RandomRotation(10), i.e. flip with p=0.5 and a uniform angle in [-10, 10] degrees, always
 # applied). Deliberately absent: RandomResizedCrop, GaussianBlur, ColorJitter, RandomGrayscale.
 # Normalization (gray Z-score 122.786 / 18.390) happens in the model's data_preprocessor.
-_base_ = ['./xray_preprocess.py']  # xray_resize (800x500)
+_base_ = [
+    './xray_preprocess.py',  # xray_resize (800x500)
+    './xray_splits.py',  # xray_split_seed / _mode / _dir: one split definition for pool and tasks
+]
 
 view_pipeline = [
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
@@ -36,9 +39,18 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# The four re-split datasets take their split definition from xray_splits.py, in the pool and in
+# downstream_eval alike; the pool refuses to start if a source and a downstream split of the same
+# data disagree (else the pool's 'train' could hold a task's test images).
+xray_split_args = dict(
+    seed={{_base_.xray_split_seed}},
+    split_mode={{_base_.xray_split_mode}},
+    split_dir={{_base_.xray_split_dir}})
+
 # The nine training splits, data under data/<Name>/ (see docs of each dataset). Override a
 # root with e.g. --cfg-options train_dataloader.dataset.datasets.0.data_root=/mnt/nih
-# (index = position below).
+# (index = position below; change a downstream_eval root alike). A folder of your own X-rays
+# (PNG/JPEG/DICOM, recursive) joins as one more source: dict(type='XRayFolder', data_root=...).
 pretrain_datasets = [
     # NIH has no downstream task here; the paper pre-trains on all 112,120 images (Tab. 1), i.e.
     # train_val_list + test_list. split='train' keeps the official test list out.
@@ -47,11 +59,33 @@ pretrain_datasets = [
     dict(type='MontgomeryCXR', data_root='data/MontgomeryCXR', split='train'),  # 2
     dict(type='IndianaCXR', data_root='data/IndianaCXR', split='train'),  # 3
     dict(type='RSNABoneAge', data_root='data/RSNABoneAge', split='train'),  # 4
-    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='train'),  # 5
-    dict(type='MURA', data_root='data/MURA', split='train'),  # 6
-    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='train',
+    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='train',
+         **xray_split_args),  # 5
+    dict(type='MURA', data_root='data/MURA', split='train', **xray_split_args),  # 6
+    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='train', **xray_split_args,
          _scope_='mmseg'),  # 7 (an mmseg dataset)
-    dict(type='TBX11K', data_root='data/TBX11K', split='train', _scope_='mmdet'),  # 8 (mmdet)
+    dict(type='TBX11K', data_root='data/TBX11K', split='train', **xray_split_args,
+         _scope_='mmdet'),  # 8 (mmdet)
+]
+
+# The downstream val/test images (MUSCLE's seeded splits). The pool checks its sources' split
+# definition against them, logs at start how many of them it holds and, with
+# exclude_downstream=True (configs/muscle/mdmoco_*_leakfree.py), drops them. The paper's pool
+# holds some: Montgomery and Shenzhen images are also in ChestXrayMasks (and TBX11K's extras).
+# Full report: python tools/analysis_tools/check_leakage.py configs/muscle/mdmoco_r50.py
+downstream_eval = [
+    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='val', **xray_split_args),
+    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='test', **xray_split_args),
+    dict(type='MURA', data_root='data/MURA', split='val', **xray_split_args),
+    dict(type='MURA', data_root='data/MURA', split='test', **xray_split_args),
+    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='val', **xray_split_args,
+         _scope_='mmseg'),
+    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='test', **xray_split_args,
+         _scope_='mmseg'),
+    dict(type='TBX11K', data_root='data/TBX11K', split='val', **xray_split_args,
+         _scope_='mmdet'),
+    dict(type='TBX11K', data_root='data/TBX11K', split='test', **xray_split_args,
+         _scope_='mmdet'),
 ]
 
 train_dataloader = dict(
@@ -62,19 +96,14 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),  # SelfSupDataPreprocessor wants stacked views
     dataset=dict(
-        type='XRayPretrainPool', datasets=pretrain_datasets, pipeline=train_pipeline))
-
-# The downstream val/test images (MUSCLE's seeded splits) that pre-training must be checked
-# against: python tools/analysis_tools/check_leakage.py configs/muscle/mdmoco_r50.py
-# Montgomery and Shenzhen images are also in ChestXrayMasks (and TBX11K's extras), so the
-# paper's pool does contain some downstream test images; the tool lists them.
-downstream_eval = [
-    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='val'),
-    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='test'),
-    dict(type='MURA', data_root='data/MURA', split='val'),
-    dict(type='MURA', data_root='data/MURA', split='test'),
-    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='val', _scope_='mmseg'),
-    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='test', _scope_='mmseg'),
-    dict(type='TBX11K', data_root='data/TBX11K', split='val', _scope_='mmdet'),
-    dict(type='TBX11K', data_root='data/TBX11K', split='test', _scope_='mmdet'),
-]
+        type='XRayPretrainPool',
+        datasets=pretrain_datasets,
+        pipeline=train_pipeline,
+        # One copy of each image (md5, or near-identical across sources); the paper pooled the
+        # copies: dedup=False reproduces that exactly.
+        dedup=True,
+        downstream=downstream_eval,
+        exclude_downstream=False,  # the paper's pool; True: configs/muscle/*_leakfree.py
+        # Hashing decodes each image once (~170k on the real data): 8 processes, and a cache
+        # keyed by path, size and mtime, so later runs only hash new files.
+        match=dict(workers=8, cache_file='work_dirs/xray_image_hashes.npz')))

@@ -4,7 +4,8 @@ Writes ``<root>/Lung Segmentation/`` (or ``<root>/data/Lung Segmentation/``) wit
 holding Montgomery (``MCUCXR_NNNN_<tb>.png``) and Shenzhen (``CHNCXR_NNNN_<tb>.png``) images,
 ``masks/`` with the naming mismatch of the real set (Montgomery masks share the image name,
 Shenzhen ones end in ``_mask``), a few Shenzhen images without a mask, ``test/`` images without
-masks and ``ClinicalReadings/``. As in the real set, whose ``CXR_png`` holds the Shenzhen and
+masks and ``ClinicalReadings/`` (Montgomery repeat patients read ``NO REPORT (same pt as ...)``,
+:func:`.montgomery_cxr.repeat_of`). As in the real set, whose ``CXR_png`` holds the Shenzhen and
 Montgomery images themselves, case ``n`` is named and drawn like case ``n`` of
 :mod:`.shenzhen_cxr` / :mod:`.montgomery_cxr` (``case_stem``, ``case_image``: a function of the
 name only), so with the default sizes its pixels equal those of the generated ShenzhenCXR /
@@ -28,6 +29,8 @@ def _reading(name: str, tb: int, rng: np.random.Generator) -> str:
     age = int(rng.integers(18, 80))
     finding = 'bilateral secondary PTB' if tb else 'normal'
     if name.startswith('MCUCXR'):
+        same = montgomery_cxr.repeat_of(int(name.split('_')[1]))
+        finding = f'NO REPORT (same pt as {same})' if same else finding
         return f"Patient's Sex: {'MF'[age % 2]}\nPatient's Age: {age:03d}Y\n{finding}\n"
     return f"{('male', 'female')[age % 2]} {age}yrs\n{finding}\n"
 

@@ -2,7 +2,8 @@
 
 ``CXR_png/MCUCXR_NNNN_<tb>.png`` (portrait and landscape, like the real 4020x4892 / 4892x4020),
 ``ClinicalReadings/<stem>.txt`` (``Patient's Sex: F`` / ``Patient's Age: 027Y`` / finding, with
-the real ``O`` sex and ``NO REPORT (same pt as ...)`` quirks) and
+the real ``O`` sex and ``NO REPORT (same pt as ...)`` quirks; :func:`repeat_of` says which cases
+are repeat patients) and
 ``ManualMask/{leftMask,rightMask}/<same name>.png`` (0/255, no ``_mask`` suffix; the patient's
 left lung is on the image's right). :func:`write_case` writes one such case anywhere.
 
@@ -11,7 +12,7 @@ same Montgomery images reappear in the Kaggle lung-mask set and in TBX11K's extr
 """
 import os
 import os.path as osp
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -22,6 +23,13 @@ from .shenzhen_cxr import case_rng, tb_chest
 def case_stem(no: int) -> str:
     """Name of Montgomery case number ``no`` (1-based): 2 of every 5 TB (58/138 in the real set)."""
     return f'MCUCXR_{no:04d}_{int((no - 1) % 5 in (1, 3))}'
+
+
+def repeat_of(no: int) -> Optional[str]:
+    """The earlier case that case number ``no`` is a repeat radiograph of, or None: case 4, 14,
+    24, ... reads ``NO REPORT (same pt as <case no - 2>)`` (both TB), like the real set's
+    ``same pt as MCUCXR_0162_1``; the same in every generator that writes Montgomery readings."""
+    return case_stem(no - 2) if no % 10 == 4 else None
 
 
 def case_image(stem: str, height: int = 72, width: int = 60) -> Tuple[np.ndarray, np.ndarray]:
@@ -97,10 +105,7 @@ def generate(root: str,
     elif top_folder:
         base = osp.join(root, 'MontgomerySet')
     os.makedirs(base, exist_ok=True)
-    first = ''
     for i in range(num):
-        stem = case_stem(i + 1)
-        same_as = first if i == num - 1 and num > 2 else ''
-        write_case(base, stem, rng, height, width, masks=masks, same_as=same_as)
-        first = first or stem
+        write_case(base, case_stem(i + 1), rng, height, width, masks=masks,
+                   same_as=repeat_of(i + 1) or '')
     return root

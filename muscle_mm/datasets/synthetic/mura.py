@@ -5,8 +5,11 @@ imageJ.png`` for the seven body parts, and the four header-less CSVs with their 
 prefixes and the trailing ``/`` of study paths. Patients have one or two studies of one to three
 images; abnormal studies show a fracture gap or orthopaedic hardware (``limb_phantom``), so a
 classifier can learn the label. Valid patients are numbered after the train ones, as in MURA.
+``duplicates`` files are byte copies of an image of another patient with the same label (the first
+across train/ and valid/), so a split that ignores file content would put one copy on each side.
 """
 import os
+import shutil
 import os.path as osp
 
 import numpy as np
@@ -20,7 +23,8 @@ def generate(root: str,
              valid_fraction: float = 0.2,
              height: int = 48,
              width: int = 40,
-             rgb_every: int = 7) -> str:
+             rgb_every: int = 7,
+             duplicates: int = 1) -> str:
     """Write ``num`` images (at least 8) and return the ``data_root`` for ``MURA``.
 
     Args:
@@ -31,6 +35,8 @@ def generate(root: str,
         height (int): Base image height (each image adds 0..7 px). Defaults to 48.
         width (int): Base image width (each image adds 0..7 px). Defaults to 40.
         rgb_every (int): Every n-th image is saved as 3-channel PNG (0: none). Defaults to 7.
+        duplicates (int): Images overwritten with a byte copy of another patient's image of the
+            same label (counted in ``num``). Defaults to 1.
     """
     if num < 8:
         raise ValueError('MURA synthetic set needs num >= 8')
@@ -55,7 +61,7 @@ def generate(root: str,
         n_valid_imgs += sum(k for _, k in patients[first_valid][1])
     mura = osp.join(root, 'MURA-v1.1')
     lines = {'train': ([], []), 'valid': ([], [])}
-    idx = 0
+    idx, files = 0, []  # (path, patient, abnormal)
     for p, (part, studies) in enumerate(patients):
         official = 'valid' if p >= first_valid else 'train'
         img_lines, study_lines = lines[official]
@@ -69,8 +75,13 @@ def generate(root: str,
                                    part, abnormal)
                 rgb = bool(rgb_every) and idx % rgb_every == 3
                 imwrite(osp.join(mura, study, f'image{j}.png'), img, 'rgb' if rgb else 'gray')
+                files.append((osp.join(mura, study, f'image{j}.png'), p, abnormal))
                 img_lines.append(f'MURA-v1.1/{study}/image{j}.png')
                 idx += 1
+    for k in range(duplicates):
+        src = files[k]
+        dst = [f for f in files if f[1] != src[1] and f[2] == src[2]][-1 - k]
+        shutil.copyfile(src[0], dst[0])
     for official, (img_lines, study_lines) in lines.items():
         with open(osp.join(mura, f'{official}_image_paths.csv'), 'w') as f:
             f.write('\n'.join(img_lines) + '\n')

@@ -2,8 +2,11 @@
 
 Writes ``<root>/chest_xray/{train,val,test}/{NORMAL,PNEUMONIA}/*.jpeg`` with Kaggle's names
 (``IM-0115-0001.jpeg``, ``NORMAL2-IM-1427-0001.jpeg``, ``person1_bacteria_1.jpeg``,
-``person1_virus_6.jpeg``), several images per person, person numbers restarting in test/, a few
-RGB JPEGs, and optionally the duplicate ``chest_xray/chest_xray/`` tree and ``__MACOSX`` /
+``person1_virus_6.jpeg``), several images per person, NORMAL patients with several radiographs as
+in the real set (``IM-0011-0001.jpeg``, ``IM-0011-0001-0001.jpeg``, ``IM-0011-0001-0002.jpeg``;
+likewise ``NORMAL2-IM-NNNN-...``), person numbers restarting in test/, a few RGB JPEGs, a few
+md5-identical files under other names (one across train/ and test/, as reported for the real
+set), and optionally the duplicate ``chest_xray/chest_xray/`` tree and ``__MACOSX`` /
 ``.DS_Store`` junk. PNEUMONIA images carry diffuse lung opacity (bacterial denser than viral),
 NORMAL images clear lungs, so a classifier can learn the label.
 """
@@ -15,6 +18,12 @@ import numpy as np
 
 from .phantom import chest_phantom, imwrite
 
+def _patient(name: str) -> str:
+    """``IM-0011`` of ``IM-0011-0001-0002.jpeg``, ``person3`` of ``person3_virus_7.jpeg``."""
+    return name.split('_')[0] if name.startswith('person') else name.rsplit('IM-', 1)[0] + \
+        'IM-' + name.rsplit('IM-', 1)[1][:4]
+
+
 APPLEDOUBLE = b'\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        '
 
 
@@ -25,7 +34,8 @@ def generate(root: str,
              macosx_junk: bool = True,
              height: int = 40,
              width: int = 48,
-             rgb_every: int = 5) -> str:
+             rgb_every: int = 5,
+             duplicates: int = 2) -> str:
     """Write ``num`` images (at least 8) and return the ``data_root`` for ``PneumoniaCXR``.
 
     Args:
@@ -39,6 +49,10 @@ def generate(root: str,
         height (int): Base image height (each image adds 0..7 px). Defaults to 40.
         width (int): Base image width (each image adds 0..7 px). Defaults to 48.
         rgb_every (int): Every n-th image is saved as 3-channel JPEG (0: none). Defaults to 5.
+        duplicates (int): Files that are byte copies of another image of another patient
+            (counted in ``num``): the first is a train/ PNEUMONIA image copied into test/, the
+            second a train/ NORMAL image copied under another NORMAL patient's name, then
+            alternating (fewer when a small set has no other patient there). Defaults to 2.
     """
     if num < 8:
         raise ValueError('PneumoniaCXR synthetic set needs num >= 8 (both classes in 3 folders)')
@@ -53,10 +67,15 @@ def generate(root: str,
         n_normal = n // 2
         if folder == 'test':
             person = 1  # Kaggle numbers the persons of test/ anew
-        for i in range(n_normal):
+        i = 0
+        while i < n_normal:  # patients of 1-3 radiographs, every third in the NORMAL2- series
             normal_no += 1 + int(rng.integers(3))
-            prefix = 'NORMAL2-' if i % 3 == 2 else ''
-            written.append((folder, 'NORMAL', f'{prefix}IM-{normal_no:04d}-0001.jpeg', 0.0))
+            prefix = 'NORMAL2-' if (normal_no // 2) % 3 == 2 else ''
+            for j in range(min(int(rng.integers(1, 4)), n_normal - i)):
+                suffix = f'-{j:04d}' if j else ''
+                written.append((folder, 'NORMAL', f'{prefix}IM-{normal_no:04d}-0001{suffix}.jpeg',
+                                0.0))
+                i += 1
         left = n - n_normal
         while left > 0:
             k = min(left, int(rng.integers(1, 4)))
@@ -77,6 +96,14 @@ def generate(root: str,
         img, _ = chest_phantom(rng, h, w, opacity=opacity)
         rgb = bool(rgb_every) and idx % rgb_every == 1
         imwrite(osp.join(tree, folder, cls, name), img, 'rgb' if rgb else 'gray')
+    for k in range(duplicates):
+        src_folder, dst_folder, cls = (('train', 'test', 'PNEUMONIA') if k % 2 == 0 else
+                                       ('train', 'train', 'NORMAL'))
+        src = [w for w in written if w[:2] == (src_folder, cls)][k // 2]
+        dst = [w for w in written if w[:2] == (dst_folder, cls) and w is not src
+               and _patient(w[2]) != _patient(src[2])]
+        if len(dst) > k // 2:  # a small set may have no second patient to copy onto
+            shutil.copyfile(osp.join(tree, *src[:3]), osp.join(tree, *dst[-1 - k // 2][:3]))
     if duplicate_tree:
         for folder in ('train', 'val', 'test'):
             shutil.copytree(osp.join(tree, folder), osp.join(tree, 'chest_xray', folder),
