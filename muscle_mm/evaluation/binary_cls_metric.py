@@ -6,7 +6,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from mmengine.evaluator import BaseMetric
-from sklearn.metrics import roc_auc_score
 
 from muscle_mm.registry import METRICS
 
@@ -24,6 +23,7 @@ def bootstrap_auc_ci(scores: np.ndarray,
     keeps fixed across versions (``default_rng`` streams may change), so a CI is reproducible.
     A resample that draws a single class has no AUC and is redrawn (at most 100x as many draws).
     """
+    from sklearn.metrics import roc_auc_score  # lazy: ~1 s for evaluation-only users
     if not 0 < level < 1:
         raise ValueError(f'CI level must lie in (0, 1), got {level}')
     rng, aucs, n = np.random.RandomState(seed), [], len(labels)
@@ -67,6 +67,7 @@ def binary_metrics(scores: Sequence[float],
                auc=NAN)
     both = pos.any() and neg.any()
     if both:
+        from sklearn.metrics import roc_auc_score  # lazy: ~1 s for evaluation-only users
         out['auc'] = 100.0 * roc_auc_score(labels, scores)
     else:
         warnings.warn(f'binary_metrics: all {len(labels)} labels are {labels[0]}; AUC and '
