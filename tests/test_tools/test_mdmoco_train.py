@@ -12,13 +12,25 @@ CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18.py')
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 
 
-def shrink(batch, queue, epochs=1):
-    """The real config at CPU size: 64x40 inputs, tiny queue and neck, no worker processes."""
+QUEUE = 1024  # larger than every key a run enqueues: the pointer must equal iterations x batch
+
+
+def shrink(batch, queue=QUEUE, epochs=1):
+    """The real config at CPU size: 64x40 inputs, small queue and neck, no worker processes,
+    split-batch BN in 2 groups on one process (the config's 8 needs a batch of 8)."""
     return ['--cfg-options', f'train_dataloader.batch_size={batch}',
             'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
             'train_dataloader.dataset.pipeline.1.scale=(40,64)', f'model.queue_len={queue}',
             'model.neck.hid_channels=16', 'model.neck.out_channels=8', 'model.feat_dim=8',
+            'model.single_process_bn_splits=2',
             f'train_cfg.max_epochs={epochs}', 'default_hooks.logger.interval=5']
+
+
+def _assert_queue_advanced(ckpt, global_batch):
+    """MoCo enqueues one global batch of keys per iteration: the pointer says how many."""
+    iters = ckpt['meta']['iter']
+    assert 0 < iters * global_batch < QUEUE
+    assert int(ckpt['state_dict']['queue_ptr']) == iters * global_batch
 
 
 @pytest.fixture(scope='module')
@@ -36,19 +48,21 @@ def _checkpoint(work):
 
 def test_single_process_train_resume_export(data_dir):
     work = str(data_dir / 'work_single')
-    out = run_tool([TRAIN, CONFIG, '--work-dir', work] + shrink(batch=4, queue=16),
-                   cwd=str(data_dir))
+    out = run_tool([TRAIN, CONFIG, '--work-dir', work] + shrink(batch=4), cwd=str(data_dir))
     for name in ('NIHChestXray14', 'TBX11K', 'ChestXrayMasks', 'MURA'):
         assert name in out  # the pool's per-source count table
+    assert 'SplitBatchNorm(2 groups)' in out  # one process: MoCo's single-GPU shuffle-BN
     ckpt = torch.load(_checkpoint(work), map_location='cpu', weights_only=True)
-    sd = ckpt['state_dict']
-    assert sd['queue'].shape == (8, 16) and int(sd['queue_ptr']) % 4 == 0
+    assert ckpt['state_dict']['queue'].shape == (8, QUEUE)
     assert ckpt['meta']['epoch'] == 1
-    # --resume in a new process continues to epoch 2 from the saved state
+    _assert_queue_advanced(ckpt, 4)
+    # --resume in a new process continues to epoch 2 from the saved state (pointer included)
     out = run_tool([TRAIN, CONFIG, '--work-dir', work, '--resume'] +
-                   shrink(batch=4, queue=16, epochs=2), cwd=str(data_dir))
+                   shrink(batch=4, epochs=2), cwd=str(data_dir))
     assert 'Resumed' in out or 'resumed' in out
-    assert torch.load(_checkpoint(work), weights_only=True)['meta']['epoch'] == 2
+    ckpt2 = torch.load(_checkpoint(work), weights_only=True)
+    assert ckpt2['meta']['epoch'] == 2 and ckpt2['meta']['iter'] == 2 * ckpt['meta']['iter']
+    _assert_queue_advanced(ckpt2, 4)
     # the backbone goes out as an mm checkpoint and as a torchvision state dict
     bb, tv = str(data_dir / 'bb.pth'), str(data_dir / 'tv.pth')
     run_tool([osp.join(REPO, 'tools', 'model_converters', 'extract_backbone.py'),
@@ -69,8 +83,9 @@ def test_global_batch_not_dividing_queue_refused_at_start(data_dir):
 
 def test_two_process_gloo(data_dir):
     work = str(data_dir / 'work_dist')
-    run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29541', TRAIN,
-              CONFIG, '--launcher', 'pytorch', '--work-dir', work] +
-             shrink(batch=2, queue=16), cwd=str(data_dir))
-    sd = torch.load(_checkpoint(work), weights_only=True)['state_dict']
-    assert int(sd['queue_ptr']) % 4 == 0  # each step enqueues the global batch of 2 x 2
+    out = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29541',
+                    TRAIN, CONFIG, '--launcher', 'pytorch', '--work-dir', work] +
+                   shrink(batch=2), cwd=str(data_dir))
+    assert 'SplitBatchNorm' not in out and 'shuffle-BN does not' not in out  # real shuffle-BN
+    # each step enqueues the global batch of 2 x 2 (not one process's 2)
+    _assert_queue_advanced(torch.load(_checkpoint(work), weights_only=True), 4)

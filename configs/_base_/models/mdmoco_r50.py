@@ -9,6 +9,11 @@ model = dict(
     feat_dim=128,  # [v2] and [cxr] --moco-dim 128
     momentum=0.001,  # mmengine EMA convention: = MoCo's m=0.999 ([v2], [cxr] --moco-m 0.999)
     kaiming_init=True,  # [paper] Kaiming init of the convolutions
+    # One process only (1 GPU, CPU): shuffle-BN needs several processes, so BN is computed in 8
+    # groups of the batch instead (MoCo's single-GPU recipe; 8 groups = [v2]'s 8 GPUs: batch
+    # 256 on one GPU gets [v2]'s 8 x 32 BN groups). The batch must be a multiple of it;
+    # 0 turns it off (with a warning). Ignored with several processes.
+    single_process_bn_splits=8,
     data_preprocessor=dict(
         type='SelfSupDataPreprocessor',
         mean=[122.786] * 3,  # [paper] gray Z-score mean, on the 3 replicated channels

@@ -1,4 +1,5 @@
 """MD-MoCo: MUSCLE's multi-dataset MoCo v2 (stage 1 of https://arxiv.org/abs/2310.02000, §2.1)."""
+import logging
 from typing import List, Optional, Union
 
 import torch
@@ -11,7 +12,7 @@ from mmpretrain.models.selfsup import MoCo
 from mmpretrain.registry import MODELS
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from muscle_mm.models.utils import check_queue_divisible
+from muscle_mm.models.utils import SplitBatchNorm, check_queue_divisible
 
 
 def _has_pretrained(init_cfg: Optional[Union[dict, List[dict]]]) -> bool:
@@ -42,6 +43,14 @@ class MDMoCo(MoCo):
     - A clear error, instead of mmpretrain's bare ``assert``, when the global batch does not
       divide ``queue_len`` (checked at start by :class:`MoCoQueueCheckHook`, and at each
       enqueue, e.g. for a short last batch).
+    - Shuffle-BN on one process. mmpretrain shuffles keys across processes so that query and
+      key BN statistics come from different samples; on one process (one GPU, the CPU demo)
+      that shuffle changes nothing and BN can leak information within the batch (MoCo §3.3).
+      With ``single_process_bn_splits=S`` and a world size of 1, every ``BatchNorm2d`` of
+      both encoders becomes a :class:`SplitBatchNorm` over ``S`` groups (MoCo's single-GPU
+      recipe; the in-process key shuffle then gives the key encoder other groups than the
+      query's). With several processes it does nothing; with one process and 0, a warning
+      names this option.
 
     Momentum convention: mmengine's EMA computes ``k = (1 - m) * k + m * q``, so
     ``momentum=0.001`` here is MoCo's ``m = 0.999`` (mmselfsup configs wrote 0.999).
@@ -57,6 +66,9 @@ class MDMoCo(MoCo):
             Defaults to 0.001 (= MoCo's 0.999).
         kaiming_init (bool): Kaiming-normal (fan_out, relu) init of every ``Conv2d`` of the
             query backbone, norm layers weight 1 / bias 0. Defaults to True (paper).
+        single_process_bn_splits (int): BN groups per batch when the run has one process
+            (0: off, warn). The per-process batch must be a multiple of it. Defaults to 0
+            (mmpretrain's behaviour; the MD-MoCo configs set 8).
         pretrained (str, optional): Checkpoint to load, as in :class:`MoCo`. Defaults to None.
         data_preprocessor (dict, optional): Defaults to None (``SelfSupDataPreprocessor``).
         init_cfg (dict | list[dict], optional): Initialization config. Defaults to None.
@@ -70,6 +82,7 @@ class MDMoCo(MoCo):
                  feat_dim: int = 128,
                  momentum: float = 0.001,
                  kaiming_init: bool = True,
+                 single_process_bn_splits: int = 0,
                  pretrained: Optional[str] = None,
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[List[dict], dict]] = None) -> None:
@@ -84,6 +97,32 @@ class MDMoCo(MoCo):
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
         self.kaiming_init = kaiming_init
+        self.single_process_bn_splits = int(single_process_bn_splits)
+        self._split_bn_for_one_process()
+
+    def _split_bn_for_one_process(self) -> None:
+        """Split-batch BN in both encoders when one process would make shuffle-BN a no-op.
+
+        Runs at construction: mmengine's Runner sets up distributed training before it builds
+        the model, so the world size is known here.
+        """
+        splits = self.single_process_bn_splits
+        if get_world_size() > 1 or not any(
+                isinstance(m, nn.BatchNorm2d) for m in self.backbone.modules()):
+            return
+        if splits < 2:
+            print_log(
+                'MDMoCo: one process, so shuffle-BN does not separate query and key batch '
+                'statistics and BN can leak information within the batch (MoCo §3.3). Set '
+                '--cfg-options model.single_process_bn_splits=8 (split-batch BN, MoCo\'s '
+                'single-GPU recipe; the batch must be a multiple of it) or train on several '
+                'processes.', logger='current', level=logging.WARNING)
+            return
+        # Same parameter/buffer objects: the EMA's list of the key encoder's tensors stays valid.
+        SplitBatchNorm.convert(self.backbone, splits)
+        SplitBatchNorm.convert(self.encoder_k.module, splits)
+        print_log(f'MDMoCo: one process: BatchNorm2d -> SplitBatchNorm({splits} groups) in the '
+                  'query and key encoders (MoCo\'s single-GPU shuffle-BN).', logger='current')
 
     def init_weights(self) -> None:
         """Run mmengine's init flow, then Kaiming (unless pretrained), then copy q -> k."""
