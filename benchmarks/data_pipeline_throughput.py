@@ -9,11 +9,12 @@
              preprocessor's broadcast (what the config did before).
 (d) as (b), with the resize interpolation 'bilinear' (mmcv's default) instead of the
              config's ``xray_interpolation`` ('area', anti-aliased; see xray_preprocess.py);
-             with the bare resize (a) both ways, to show what the interpolation alone costs.
+             and the resize alone, both ways, on the decoded images.
 
-Prints images/s for each and the ratios (b)/(a), (b)/(c) and (b)/(d). Not a test. Without ``--data`` it writes ``--num``
-chest phantoms as 8-bit PNGs into a temporary folder. Both paths run single-threaded (cv2 and
-torch) by default, as inside one dataloader worker.
+Prints images/s for each and the ratios (b)/(a), (b)/(c) and (b)/(d). Not a test. Without
+``--data`` it writes ``--num`` chest phantoms as 8-bit PNGs into a temporary folder. All paths
+run single-threaded (cv2 and torch) by default, as inside one dataloader worker, and take turns
+within each timed round.
 
 Example::
 

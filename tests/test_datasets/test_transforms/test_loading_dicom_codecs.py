@@ -52,7 +52,8 @@ def syntax(path):
 @pytest.mark.parametrize('uid', COMPRESSED)
 def test_a_decoder_plugin_is_installed(uid):
     decoder = get_decoder(uid)
-    assert decoder.is_available, f'no decoder plugin for {decoder.UID.name}: {decoder.missing_dependencies}'
+    assert decoder.is_available, \
+        f'no decoder plugin for {decoder.UID.name}: {decoder.missing_dependencies}'
 
 
 @pytest.mark.parametrize('uid,name,ref', LOSSLESS)
