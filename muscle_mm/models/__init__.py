@@ -1,4 +1,5 @@
 """Models of MUSCLE, registered in mmpretrain MODELS."""
+from .continual import MultiTaskDataPreprocessor, MultiTaskModel
 from .selfsup import MDMoCo
 
-__all__ = ['MDMoCo']
+__all__ = ['MDMoCo', 'MultiTaskDataPreprocessor', 'MultiTaskModel']

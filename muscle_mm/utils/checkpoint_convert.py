@@ -113,3 +113,33 @@ def mm_resnet_to_torchvision(
                          f'{unexpected[:5]}, shape mismatch {wrong[:5]} '
                          f'({len(missing)}/{len(unexpected)}/{len(wrong)} in all).')
     return OrderedDict((k, bare[k]) for k in ref if k in expected), arch
+
+
+def load_backbone_weights(module: torch.nn.Module, path: str,
+                          prefix: str = QUERY_PREFIX) -> None:
+    """Load the ``prefix`` tensors of a checkpoint into ``module``, all of them and strictly.
+
+    mmengine's ``Pretrained`` init loads a prefix non-strictly and only warns about keys that do
+    not match, so a ResNet-18 checkpoint would half-initialize a ResNet-50 without stopping. Here
+    a missing file, a file with no ``prefix`` keys, or any missing / unexpected / mis-shaped tensor
+    is an error that names the file.
+    """
+    import os.path as osp
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'backbone checkpoint {path} does not exist (write it with stage '
+                                '1 / 2, or point the config at the right file)')
+    try:
+        weights = extract_backbone(get_state_dict(load_checkpoint(path)), strip_prefix=True,
+                                   prefix=prefix)
+    except ValueError as e:
+        raise ValueError(f'backbone checkpoint {path}: {e}') from e
+    own = module.state_dict()
+    missing = sorted(set(own) - set(weights))
+    unexpected = sorted(set(weights) - set(own))
+    wrong = sorted(k for k in set(own) & set(weights) if own[k].shape != weights[k].shape)
+    if missing or unexpected or wrong:
+        raise ValueError(
+            f'backbone checkpoint {path} does not fit the {type(module).__name__} of this config: '
+            f'missing {missing[:5]}, unexpected {unexpected[:5]}, shape mismatch {wrong[:5]} '
+            f'({len(missing)}/{len(unexpected)}/{len(wrong)} in all); e.g. another ResNet depth.')
+    module.load_state_dict(weights, strict=True)

@@ -75,10 +75,8 @@ def apply_dataloader_defaults(cfg: Config, fields, no_pin_memory: bool = False,
     """mmpretrain's dataloader defaults (default_collate, pinned memory, persistent workers) for
     configs in the mmpretrain scope; configs of other scopes keep the runner's defaults."""
     mmpretrain_scope = cfg.get('default_scope', None) == 'mmpretrain'
-    for field in fields:
-        loader = cfg.get(field, None)
-        if loader is None:
-            continue
+
+    def with_defaults(loader):
         merged = ConfigDict(pin_memory=True)
         if mmpretrain_scope:
             merged.collate_fn = dict(type='default_collate')
@@ -89,4 +87,19 @@ def apply_dataloader_defaults(cfg: Config, fields, no_pin_memory: bool = False,
             merged.pin_memory = False
         if no_persistent_workers:
             merged.persistent_workers = False
-        cfg[field] = merged
+        return merged
+
+    for field in fields:
+        loader = cfg.get(field, None)
+        if loader is None:
+            continue
+        if is_multi_task(loader):  # task name -> loader (MultiTaskContinualLoop / ValLoop)
+            cfg[field] = ConfigDict({task: with_defaults(dl) for task, dl in loader.items()})
+        else:
+            cfg[field] = with_defaults(loader)
+
+
+def is_multi_task(loader) -> bool:
+    """A dict of task name -> dataloader config, as the continual stage's configs give."""
+    return (isinstance(loader, dict) and 'dataset' not in loader and len(loader) > 0
+            and all(isinstance(v, dict) and 'dataset' in v for v in loader.values()))

@@ -16,3 +16,20 @@ class RankDoneHook(Hook):
         world = dist.get_world_size() if dist.is_initialized() else 1
         with open(os.path.join(self.out_dir, f'rank{runner.rank}.done'), 'w') as f:
             f.write(f'{runner.iter} {world} {dist.get_backend() if dist.is_initialized() else ""}')
+
+
+@HOOKS.register_module(force=True)
+class TaskOrderProbeHook(Hook):
+    """Writes, per rank, the task iterates it ran and a checksum of the final backbone."""
+
+    def __init__(self, out_dir):
+        self.out_dir, self.tasks = out_dir, []
+
+    def before_train_task(self, runner, task, round_idx):
+        self.tasks.append(f'{round_idx}:{task}@{runner.iter}')
+
+    def after_run(self, runner):
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        total = sum(float(p.double().sum()) for p in model.backbone.parameters())
+        with open(os.path.join(self.out_dir, f'rank{runner.rank}.tasks'), 'w') as f:
+            f.write(' '.join(self.tasks) + f'\n{total!r}\n')

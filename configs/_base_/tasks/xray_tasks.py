@@ -1,0 +1,189 @@
+# MUSCLE's four downstream tasks (paper Tab. 1-3), defined once for the continual stage
+# (configs/muscle/muscle_*.py) and for fine-tuning (configs/finetune/<task>/*). Every name is
+# prefixed by its task (pneumonia_, mura_, lung_, tbx_) and a config picks the ones it needs, e.g.
+#   _base_ = ['../../_base_/tasks/xray_tasks.py']
+#   model = _base_.lung_model; train_dataloader = _base_.lung_train_dataloader; ...
+# (one file, because mmengine refuses a key that two sibling bases both bring in).
+#
+# | setting       | pneumonia / mura            | lung                        | tbx                          |
+# |---------------|-----------------------------|-----------------------------|------------------------------|
+# | data          | Kermany 4,686/585/585;      | Montgomery+Shenzhen masks   | TBX11K TB images 640/80/80,  |
+# |               | MURA 32,013/3,997/3,995     | 718:89:89 (Tab. 1)          | active + latent TB (Tab. 1)  |
+# | input         | 800x500 (h x w), gray x3, Z-score 122.786 / 18.390, like MD-MoCo (paper §2.1)             |
+# | augmentation  | horizontal flip p=0.5 only (MD-MoCo's views without rotation; paper: none stated)         |
+# | head          | GAP + FC, 2 classes         | DeepLabV3 ASPPHead, OS8     | Faster R-CNN + FPN           |
+# |               | (paper §2.2 "FC")           | (paper [13]; mmseg d8)      | (paper [14]; mmdet 1x)       |
+# | batch / GPU   | 32 (mmpretrain ResNet)      | 4 (mmseg 2 at 512x1024 ~    | 4 (mmdet 2 at 1333x800 ~     |
+# |               |                             | same pixels as 4 at 800x500)| same pixels as 4 at 800x500) |
+# | metric        | Acc/Sen/Spe/AUC (95% CI)    | mIoU, mDice                 | mAP@0.5, AP active / latent  |
+#
+# Splits: seed / mode from xray_splits.py, shared with the MD-MoCo pool. Loaders: 4 workers, not
+# persistent (the continual loop alternates four loaders; persistent pools would idle 4x).
+_base_ = ['../datasets/xray_preprocess.py', '../datasets/xray_splits.py']
+
+pneumonia_data_root = 'data/PneumoniaCXR'
+mura_data_root = 'data/MURA'
+lung_data_root = 'data/ChestXrayMasks'
+tbx_data_root = 'data/TBX11K'
+
+
+def _loader(dataset, batch_size, shuffle, collate):
+    return dict(batch_size=batch_size, num_workers=4, persistent_workers=False,
+                pin_memory=True, sampler=dict(type='DefaultSampler', shuffle=shuffle),
+                collate_fn=dict(type=collate), dataset=dataset)
+
+
+def _split(type, scope, root, split, pipeline, **kw):
+    return dict(type=type, _scope_=scope, data_root=root, split=split,
+                seed=_base_.xray_split_seed, pipeline=pipeline, **kw)
+
+
+xray_hflip = dict(type='RandomFlip', prob=0.5, direction='horizontal')
+
+# --- classification: pneumonia (NORMAL / PNEUMONIA), mura (normal / abnormal) --------------------
+cls_train_pipeline = [_base_.xray_load, _base_.xray_resize, xray_hflip, dict(type='PackInputs')]
+cls_test_pipeline = [_base_.xray_load, _base_.xray_resize, dict(type='PackInputs')]
+cls_model = dict(
+    type='ImageClassifier',
+    _scope_='mmpretrain',
+    data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=2, mean=_base_.xray_mean,
+                           std=_base_.xray_std, to_rgb=False),
+    # mmpretrain ResNet's default init (Kaiming-normal conv, BN 1/0) is the paper's Scratch.
+    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ), style='pytorch'),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(type='LinearClsHead', num_classes=2, in_channels=2048,
+              loss=dict(type='CrossEntropyLoss', loss_weight=1.0), topk=(1, )))
+cls_evaluator = [dict(type='BinaryClsMetric', _scope_='mmpretrain')]  # positive = class 1
+
+pneumonia_model = mura_model = cls_model
+
+
+def _cls_loader(type, root, split):
+    train = split == 'train'
+    return _loader(_split(type, 'mmpretrain', root, split,
+                          cls_train_pipeline if train else cls_test_pipeline,
+                          split_mode=_base_.xray_split_mode),
+                   batch_size=32, shuffle=train, collate='default_collate')
+
+
+pneumonia_train_dataloader = _cls_loader('PneumoniaCXR', pneumonia_data_root, 'train')
+pneumonia_val_dataloader = _cls_loader('PneumoniaCXR', pneumonia_data_root, 'val')
+pneumonia_test_dataloader = _cls_loader('PneumoniaCXR', pneumonia_data_root, 'test')
+mura_train_dataloader = _cls_loader('MURA', mura_data_root, 'train')
+mura_val_dataloader = _cls_loader('MURA', mura_data_root, 'val')
+mura_test_dataloader = _cls_loader('MURA', mura_data_root, 'test')
+pneumonia_val_evaluator = pneumonia_test_evaluator = cls_evaluator
+mura_val_evaluator = mura_test_evaluator = cls_evaluator
+
+# --- lung segmentation: background / lung ---------------------------------------------------------
+lung_train_pipeline = [_base_.xray_load, dict(type='LoadXRayLungMask'), _base_.xray_resize, xray_hflip,
+                       dict(type='PackSegInputs')]
+# As mmseg's stock test pipelines: the mask is loaded after Resize, so it is scored at full size.
+lung_test_pipeline = [_base_.xray_load, _base_.xray_resize, dict(type='LoadXRayLungMask'),
+                      dict(type='PackSegInputs')]
+lung_model = dict(
+    type='EncoderDecoder',
+    _scope_='mmseg',
+    # seg_pad_val 255 = the loss's ignore_index: padding never counts as background.
+    data_preprocessor=dict(type='SegDataPreProcessor', mean=_base_.xray_mean,
+                           std=_base_.xray_std, bgr_to_rgb=False, pad_val=0, seg_pad_val=255,
+                           size_divisor=8),
+    # BN, not mmseg's stock SyncBN (it needs a process group and a GPU).
+    # Plain ResNet (the MD-MoCo weights fit it; mmseg's stock ResNetV1c has a deep stem) at output
+    # stride 8: strides (1, 2, 1, 1), dilations (1, 1, 2, 4), as mmseg's deeplabv3_r50-d8.
+    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
+                  strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
+                  style='pytorch', contract_dilation=False),
+    # DeepLabV3 head as mmseg's deeplabv3_r50-d8 (no auxiliary FCN head: the paper names only
+    # DeepLab-V3, and the continual stage trains one head per task).
+    decode_head=dict(type='ASPPHead', in_channels=2048, in_index=3, channels=512,
+                     dilations=(1, 12, 24, 36), dropout_ratio=0.1, num_classes=2, norm_cfg=dict(type='BN', requires_grad=True),
+                     align_corners=False,
+                     loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
+                                      loss_weight=1.0)),
+    train_cfg=dict(),
+    test_cfg=dict(mode='whole'))
+# drop_last: a last batch of one image cannot train ASPP's image-pooling BN (1x1 map); the few
+# images left out differ every epoch (shuffled), as in mmseg's iteration-based training.
+lung_train_dataloader = dict(_loader(
+    _split('ChestXrayMasks', 'mmseg', lung_data_root, 'train', lung_train_pipeline),
+    batch_size=4, shuffle=True, collate='pseudo_collate'), drop_last=True)
+lung_val_dataloader, lung_test_dataloader = (_loader(
+    _split('ChestXrayMasks', 'mmseg', lung_data_root, s, lung_test_pipeline),
+    batch_size=4, shuffle=False, collate='pseudo_collate') for s in ('val', 'test'))
+# mIoU and mDice over both classes (background and lung), as mmseg reports them.
+lung_val_evaluator = lung_test_evaluator = [
+    dict(type='IoUMetric', _scope_='mmseg', iou_metrics=['mIoU', 'mDice'])]
+
+# --- TB detection: ActiveTuberculosis / ObsoletePulmonaryTuberculosis (latent) -------------------
+tbx_train_pipeline = [_base_.xray_load, dict(type='LoadAnnotations', with_bbox=True),
+                      _base_.xray_resize, xray_hflip, dict(type='PackDetInputs')]
+# 'instances' in the meta keys lets CocoMetric build the COCO ground truth from the split itself
+# (no json path to keep in step with data_root and the split seed).
+tbx_test_pipeline = [
+    _base_.xray_load, _base_.xray_resize, dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
+                                          'scale_factor', 'instances'))]
+tbx_rpn_assigner = dict(type='MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3,
+                     match_low_quality=True, ignore_iof_thr=-1)
+tbx_rcnn_assigner = dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5, min_pos_iou=0.5,
+                      match_low_quality=False, ignore_iof_thr=-1)
+# mmdet's faster-rcnn_r50_fpn.py, with X-ray normalization, 2 classes, no frozen stem (the paper's
+# backbones are not ImageNet-trained) and BN statistics kept frozen (norm_eval) as mmdet does.
+tbx_model = dict(
+    type='FasterRCNN',
+    _scope_='mmdet',
+    data_preprocessor=dict(type='DetDataPreprocessor', mean=_base_.xray_mean,
+                           std=_base_.xray_std, bgr_to_rgb=False, pad_size_divisor=32),
+    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
+                  frozen_stages=-1, norm_cfg=dict(type='BN', requires_grad=True), norm_eval=True,
+                  style='pytorch'),
+    neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
+    rpn_head=dict(
+        type='RPNHead', in_channels=256, feat_channels=256,
+        anchor_generator=dict(type='AnchorGenerator', scales=[8], ratios=[0.5, 1.0, 2.0],
+                              strides=[4, 8, 16, 32, 64]),
+        bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[.0, .0, .0, .0],
+                        target_stds=[1.0, 1.0, 1.0, 1.0]),
+        loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0),
+        loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
+    roi_head=dict(
+        type='StandardRoIHead',
+        bbox_roi_extractor=dict(type='SingleRoIExtractor',
+                                roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
+                                out_channels=256, featmap_strides=[4, 8, 16, 32]),
+        bbox_head=dict(
+            type='Shared2FCBBoxHead', in_channels=256, fc_out_channels=1024, roi_feat_size=7,
+            num_classes=2,
+            bbox_coder=dict(type='DeltaXYWHBBoxCoder', target_means=[0., 0., 0., 0.],
+                            target_stds=[0.1, 0.1, 0.2, 0.2]),
+            reg_class_agnostic=False,
+            loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
+            loss_bbox=dict(type='L1Loss', loss_weight=1.0))),
+    train_cfg=dict(
+        rpn=dict(assigner=tbx_rpn_assigner,
+                 sampler=dict(type='RandomSampler', num=256, pos_fraction=0.5, neg_pos_ub=-1,
+                              add_gt_as_proposals=False),
+                 allowed_border=-1, pos_weight=-1, debug=False),
+        rpn_proposal=dict(nms_pre=2000, max_per_img=1000, nms=dict(type='nms', iou_threshold=0.7),
+                          min_bbox_size=0),
+        rcnn=dict(assigner=tbx_rcnn_assigner,
+                  sampler=dict(type='RandomSampler', num=512, pos_fraction=0.25, neg_pos_ub=-1,
+                               add_gt_as_proposals=True),
+                  pos_weight=-1, debug=False)),
+    test_cfg=dict(
+        rpn=dict(nms_pre=1000, max_per_img=1000, nms=dict(type='nms', iou_threshold=0.7),
+                 min_bbox_size=0),
+        rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5), max_per_img=100)))
+# Images without a box stay in training (filter_empty_gt=False): nothing is dropped silently.
+tbx_train_dataloader = _loader(
+    _split('TBX11K', 'mmdet', tbx_data_root, 'train', tbx_train_pipeline,
+           split_mode=_base_.xray_split_mode, filter_cfg=dict(filter_empty_gt=False)),
+    batch_size=4, shuffle=True, collate='pseudo_collate')
+tbx_val_dataloader, tbx_test_dataloader = (_loader(
+    _split('TBX11K', 'mmdet', tbx_data_root, s, tbx_test_pipeline,
+           split_mode=_base_.xray_split_mode, test_mode=True),
+    batch_size=4, shuffle=False, collate='pseudo_collate') for s in ('val', 'test'))
+# pycocotools through mmdet's CocoMetric: bbox_mAP_50 and, classwise, AP of active / latent TB.
+tbx_val_evaluator = tbx_test_evaluator = [
+    dict(type='CocoMetric', _scope_='mmdet', metric='bbox', classwise=True)]

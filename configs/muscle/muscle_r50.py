@@ -1,0 +1,75 @@
+# MUSCLE stage 2: multi-task continual learning of one ResNet-50 over the four tasks (paper §2.2,
+# https://arxiv.org/abs/2310.02000). Run: python tools/train.py configs/muscle/muscle_r50.py
+# Starts from the MD-MoCo checkpoint of stage 1 (change with
+# --cfg-options model.backbone_checkpoint=PATH); writes work_dirs/muscle_r50/epoch_<round>.pth,
+# whose backbone.* drops into any mm config (init_cfg Pretrained, prefix='backbone.').
+#
+# | setting          | value                                              | source                    |
+# |------------------|----------------------------------------------------|---------------------------|
+# | tasks / heads    | pneumonia, mura: FC; lung: DeepLabV3 (OS8);        | paper §2.2                |
+# |                  | tbx: Faster R-CNN + FPN (configs/_base_/tasks)     |                           |
+# | rounds           | 10, each task one epoch of its loader per round    | paper §2.2                |
+# | task order       | reshuffled every round, from the run's seed        | paper §2.2                |
+# | LR schedule      | eq. 1, cyclic cosine, one period per task iterate  | paper eq. 1; T: our       |
+# |                  | (every task starts at eta_max, dips to eta_min at  | reading (eta_min indexed  |
+# |                  | its middle)                                        | by task i)                |
+# | eta_max / eta_min| 0.01 / 1e-4                                        | mmseg SGD lr 0.01, PolyLR |
+# |                  |                                                    | eta_min 1e-4 (paper: none)|
+# | optimizer        | SGD momentum 0.9; weight decay 1e-4 on the heads   | mmdet/mmpretrain (paper:  |
+# |                  | only (L2-SP covers the backbone)                   | none)                     |
+# | L2-SP (eq. 2)    | w0 = backbone at the start of each task iterate;   | paper eq. 2; alpha: L2-SP |
+# |                  | alpha 0.9, lambda 5e-5 (= wd 1e-4 at alpha=0)      | paper's 10:1 ratio        |
+# | batch per GPU    | cls 32, lung 4, tbx 4 (see xray_tasks.py)          | mmpretrain/mmseg/mmdet    |
+# | init             | MD-MoCo checkpoint, all backbone tensors, strict   | paper §2                  |
+# | validation       | every round, every task (val split), matrix +      | ours (the paper reports   |
+# |                  | forgetting in work_dir/continual_metrics.json      | no forgetting)            |
+_base_ = ['../_base_/tasks/xray_tasks.py', 'mmpretrain::_base_/default_runtime.py']
+
+custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+default_scope = 'mmpretrain'
+
+model = dict(
+    type='MultiTaskModel',
+    # Returns all four stages; each task picks what its own backbone config asks for.
+    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
+                  style='pytorch', norm_cfg=dict(type='BN', requires_grad=True)),
+    backbone_checkpoint='work_dirs/mdmoco_r50/epoch_200.pth',  # stage 1's last checkpoint
+    tasks=dict(pneumonia=_base_.pneumonia_model, mura=_base_.mura_model, lung=_base_.lung_model,
+               tbx=_base_.tbx_model))
+
+train_dataloader = dict(pneumonia=_base_.pneumonia_train_dataloader,
+                        mura=_base_.mura_train_dataloader, lung=_base_.lung_train_dataloader,
+                        tbx=_base_.tbx_train_dataloader)
+val_dataloader = dict(pneumonia=_base_.pneumonia_val_dataloader, mura=_base_.mura_val_dataloader,
+                      lung=_base_.lung_val_dataloader, tbx=_base_.tbx_val_dataloader)
+val_evaluator = dict(pneumonia=_base_.pneumonia_val_evaluator, mura=_base_.mura_val_evaluator,
+                     lung=_base_.lung_val_evaluator, tbx=_base_.tbx_val_evaluator)
+test_dataloader = dict(pneumonia=_base_.pneumonia_test_dataloader,
+                       mura=_base_.mura_test_dataloader, lung=_base_.lung_test_dataloader,
+                       tbx=_base_.tbx_test_dataloader)
+test_evaluator = dict(pneumonia=_base_.pneumonia_test_evaluator,
+                      mura=_base_.mura_test_evaluator, lung=_base_.lung_test_evaluator,
+                      tbx=_base_.tbx_test_evaluator)
+
+train_cfg = dict(type='MultiTaskContinualLoop', rounds=10, task_order='shuffle', val_interval=1)
+val_cfg = dict(type='MultiTaskValLoop')
+test_cfg = dict(type='MultiTaskTestLoop')
+
+optim_wrapper = dict(
+    optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
+    # L2-SP's (1 - alpha)||w||^2 already decays the backbone; L2SPHook refuses a double decay.
+    paramwise_cfg=dict(custom_keys={'backbone': dict(decay_mult=0.0)}))
+param_scheduler = [dict(type='CyclicCosineLR', period='task', eta_min=1e-4, by_epoch=False)]
+
+custom_hooks = [
+    dict(type='L2SPHook', alpha=0.9, strength=5e-5),
+    dict(type='ContinualMetricsHook'),
+]
+# One epoch = one round: a checkpoint per round, log lines "[task k/4] Epoch(train) [round][i/n]".
+default_hooks = dict(
+    checkpoint=dict(type='CheckpointHook', by_epoch=True, interval=1, max_keep_ckpts=3),
+    logger=dict(type='LoggerHook', interval=50))
+log_processor = dict(type='MultiTaskLogProcessor', by_epoch=True)
+# The heads of the three tasks not running get no gradient in an iteration.
+model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
+randomness = dict(seed=0)  # the task orders are drawn from it

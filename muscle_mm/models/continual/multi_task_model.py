@@ -1,0 +1,91 @@
+"""One shared backbone, one stock mmpretrain / mmdet / mmseg model per task (MUSCLE §2.2)."""
+from typing import Dict, List, Optional, Union
+
+import torch
+from mmengine.model import BaseModel
+from mmpretrain.registry import MODELS
+
+from muscle_mm.utils.checkpoint_convert import load_backbone_weights
+from .multi_task_data_preprocessor import MultiTaskDataPreprocessor
+from .task_backbone_view import TaskBackboneView
+
+
+@MODELS.register_module()
+class MultiTaskModel(BaseModel):
+    """The network of MUSCLE's multi-task continual stage.
+
+    `MUSCLE <https://arxiv.org/abs/2310.02000>`_ trains one ResNet "with alternating task-specific
+    heads": an FC layer for Pneumonia and MURA, DeepLab-V3 for lung segmentation and Faster R-CNN
+    for TB detection. Each task here is a complete stock model built from its own config (e.g.
+    ``ImageClassifier``, ``EncoderDecoder``, ``FasterRCNN`` with ``_scope_`` set), so its heads,
+    losses, assigners, samplers and data preprocessor are the libraries' own. Its ``backbone`` is
+    then replaced by a :class:`TaskBackboneView` of the shared backbone: the weights exist once,
+    under ``backbone.``, and a checkpoint drops into any mm config with
+    ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``. What each task's own
+    backbone config asks for (output stride / dilation, output stages, ``norm_eval``) is applied
+    around its calls, so DeepLabV3 runs at OS8 and Faster R-CNN with frozen BN statistics on the
+    same weights.
+
+    Batches carry their task name (``data['task']``, added by the continual loops); losses come
+    back prefixed with it (``pneumonia.loss``, ``tbx.loss_rpn_cls``, ``lung.decode.loss_ce``).
+
+    Args:
+        backbone (dict): The shared backbone, e.g. mmpretrain ``ResNet`` with
+            ``out_indices=(0, 1, 2, 3)``.
+        tasks (dict[str, dict]): Task name -> config of a complete stock model whose backbone has
+            the same tensors as ``backbone`` (other strides / dilations / out_indices are fine).
+        backbone_checkpoint (str, optional): Checkpoint whose ``backbone.*`` tensors (an MD-MoCo or
+            MUSCLE checkpoint) initialize the shared backbone, all of them and strictly, in
+            :meth:`init_weights`. Defaults to None (the backbone's own ``init_cfg``).
+        data_preprocessor (dict, optional): Defaults to ``MultiTaskDataPreprocessor``.
+        init_cfg (dict | list[dict], optional): Defaults to None.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 tasks: Dict[str, dict],
+                 backbone_checkpoint: Optional[str] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
+        if data_preprocessor is None:
+            data_preprocessor = MultiTaskDataPreprocessor()
+        elif isinstance(data_preprocessor, dict):
+            data_preprocessor = MODELS.build(data_preprocessor)
+        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
+        if not tasks:
+            raise ValueError('MultiTaskModel needs at least one task')
+        self.backbone = MODELS.build(backbone)
+        self.backbone_checkpoint = backbone_checkpoint
+        self.tasks = torch.nn.ModuleDict()
+        self.views: Dict[str, TaskBackboneView] = {}
+        for name, cfg in tasks.items():
+            if '.' in name or '/' in name:
+                raise ValueError(f"task name {name!r}: no '.' or '/' (they prefix loss and metric "
+                                 'names)')
+            model = MODELS.build(cfg)
+            own = model._modules.pop('backbone', None)
+            if own is None:
+                raise ValueError(f'task {name!r}: {type(model).__name__} has no backbone to share')
+            view = TaskBackboneView(self.backbone, own, name)
+            object.__setattr__(model, 'backbone', view)  # plain attribute: not a submodule
+            self.views[name] = view
+            self.tasks[name] = model
+        self.data_preprocessor.bind(
+            {name: model.data_preprocessor for name, model in self.tasks.items()})
+
+    @property
+    def task_names(self) -> List[str]:
+        return list(self.tasks.keys())
+
+    def init_weights(self) -> None:
+        super().init_weights()
+        if self.backbone_checkpoint:
+            load_backbone_weights(self.backbone, self.backbone_checkpoint)
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor', task: str = None):
+        if task not in self.tasks:
+            raise KeyError(f'MultiTaskModel: task {task!r} is not one of {self.task_names}')
+        out = self.tasks[task](inputs, data_samples, mode=mode)
+        if mode == 'loss':
+            return {f'{task}.{k}': v for k, v in out.items()}
+        return out

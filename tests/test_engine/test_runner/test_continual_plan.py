@@ -1,0 +1,63 @@
+import pytest
+
+from muscle_mm.engine.runner import ContinualPlan
+
+LENGTHS = dict(pneumonia=3, mura=5, lung=2, tbx=4)
+
+
+def test_orders_reshuffled_per_round_and_reproducible():
+    plan = ContinualPlan(LENGTHS, rounds=10, task_order='shuffle', seed=7)
+    assert all(sorted(o) == sorted(LENGTHS) for o in plan.orders)
+    assert len({tuple(o) for o in plan.orders}) > 1  # the order changes between rounds
+    again = ContinualPlan(LENGTHS, rounds=10, task_order='shuffle', seed=7)
+    assert again.orders == plan.orders  # a function of the seed only
+    other = ContinualPlan(LENGTHS, rounds=10, task_order='shuffle', seed=8)
+    assert other.orders != plan.orders
+
+
+def test_orders_are_stable_across_numpy_versions():
+    # numpy's legacy RandomState stream is frozen; these orders must never change silently.
+    plan = ContinualPlan(LENGTHS, rounds=3, task_order='shuffle', seed=0)
+    assert plan.orders == [['pneumonia', 'lung', 'tbx', 'mura'],
+                           ['mura', 'lung', 'pneumonia', 'tbx'],
+                           ['tbx', 'lung', 'pneumonia', 'mura']]
+
+
+def test_fixed_and_explicit_orders():
+    assert ContinualPlan(LENGTHS, 2, 'fixed').orders == [list(LENGTHS)] * 2
+    order = ['tbx', 'lung', 'mura', 'pneumonia']
+    assert ContinualPlan(LENGTHS, 2, order).orders == [order] * 2
+
+
+def test_segments_cover_every_iteration_once():
+    plan = ContinualPlan(LENGTHS, rounds=4, seed=3)
+    assert plan.total == 4 * sum(LENGTHS.values())
+    seen = [plan.locate(i) for i in range(plan.total)]
+    for r in range(4):
+        in_round = [s for s in seen if s.round == r]
+        assert [s.task for s in dict.fromkeys(in_round)] == plan.orders[r]
+        for task, n in LENGTHS.items():
+            assert sum(1 for s in in_round if s.task == task) == n
+    seg = plan.locate(plan.segments[5].start + 1)
+    assert seg == plan.segments[5]
+    start, n = plan.round_span(2)
+    assert n == sum(LENGTHS.values()) and start == 2 * n
+    with pytest.raises(IndexError):
+        plan.locate(plan.total)
+
+
+@pytest.mark.parametrize('kwargs, match', [
+    (dict(rounds=0), 'rounds'),
+    (dict(task_order='random'), 'task_order'),
+    (dict(task_order=['tbx', 'lung']), 'each task'),
+])
+def test_bad_plans(kwargs, match):
+    args = dict(lengths=LENGTHS, rounds=2)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        ContinualPlan(**args)
+
+
+def test_empty_task_refused():
+    with pytest.raises(ValueError, match=r"\['lung'\]"):
+        ContinualPlan(dict(LENGTHS, lung=0), rounds=1)
