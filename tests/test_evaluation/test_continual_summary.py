@@ -1,6 +1,6 @@
 import pytest
 
-from muscle_mm.evaluation import continual_summary
+from muscle_mm.evaluation.continual_summary import continual_summary
 
 
 def test_summary_against_hand_computation():

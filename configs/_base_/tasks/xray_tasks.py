@@ -5,17 +5,17 @@
 #   model = _base_.lung_model; train_dataloader = _base_.lung_train_dataloader; ...
 # (one file, because mmengine refuses a key that two sibling bases both bring in).
 #
-# | setting       | pneumonia / mura            | lung                        | tbx                          |
-# |---------------|-----------------------------|-----------------------------|------------------------------|
-# | data          | Kermany 4,686/585/585;      | Montgomery+Shenzhen masks   | TBX11K TB images 640/80/80,  |
-# |               | MURA 32,013/3,997/3,995     | 718:89:89 (Tab. 1)          | active + latent TB (Tab. 1)  |
-# | input         | 800x500 (h x w), gray x3, Z-score 122.786 / 18.390, like MD-MoCo (paper §2.1)             |
-# | augmentation  | horizontal flip p=0.5 only (MD-MoCo's views without rotation; paper: none stated)         |
-# | head          | GAP + FC, 2 classes         | DeepLabV3 ASPPHead, OS8     | Faster R-CNN + FPN           |
-# |               | (paper §2.2 "FC")           | (paper [13]; mmseg d8)      | (paper [14]; mmdet 1x)       |
-# | batch / GPU   | 32 (mmpretrain ResNet)      | 4 (mmseg 2 at 512x1024 ~    | 4 (mmdet 2 at 1333x800 ~     |
-# |               |                             | same pixels as 4 at 800x500)| same pixels as 4 at 800x500) |
-# | metric        | Acc/Sen/Spe/AUC (95% CI)    | mIoU, mDice                 | mAP@0.5, AP active / latent  |
+# | setting      | pneumonia / mura         | lung                      | tbx                     |
+# |--------------|--------------------------|---------------------------|-------------------------|
+# | data         | Kermany 4,686/585/585;   | Montgomery+Shenzhen masks | TBX11K TB images        |
+# |              | MURA 32,013/3,997/3,995  | 718:89:89 (Tab. 1)        | 640/80/80, active+latent|
+# | input        | 800x500 (h x w), gray x3, Z-score 122.786 / 18.390, as MD-MoCo (paper §2.1)   |
+# | augmentation | horizontal flip p=0.5 only (MD-MoCo's views minus rotation; paper: none)      |
+# | head         | GAP + FC, 2 classes      | DeepLabV3 ASPPHead, OS8   | Faster R-CNN + FPN      |
+# |              | (paper §2.2 "FC")        | (paper [13]; mmseg d8)    | (paper [14]; mmdet 1x)  |
+# | batch / GPU  | 32 (mmpretrain ResNet)   | 4 (mmseg: 2 at 512x1024,  | 4 (mmdet: 2 at 1333x800,|
+# |              |                          | about the same pixels)    | about the same pixels)  |
+# | metric       | Acc/Sen/Spe/AUC (95% CI) | mIoU, mDice               | mAP@0.5, AP act./latent |
 #
 # Splits: seed / mode from xray_splits.py, shared with the MD-MoCo pool. Loaders: 4 workers, not
 # persistent (the continual loop alternates four loaders; persistent pools would idle 4x).
@@ -76,11 +76,12 @@ pneumonia_val_evaluator = pneumonia_test_evaluator = cls_evaluator
 mura_val_evaluator = mura_test_evaluator = cls_evaluator
 
 # --- lung segmentation: background / lung ---------------------------------------------------------
-lung_train_pipeline = [_base_.xray_load, dict(type='LoadXRayLungMask'), _base_.xray_resize, xray_hflip,
-                       dict(type='PackSegInputs')]
+lung_train_pipeline = [_base_.xray_load, dict(type='LoadXRayLungMask'), _base_.xray_resize,
+                       xray_hflip, dict(type='PackSegInputs')]
 # As mmseg's stock test pipelines: the mask is loaded after Resize, so it is scored at full size.
 lung_test_pipeline = [_base_.xray_load, _base_.xray_resize, dict(type='LoadXRayLungMask'),
                       dict(type='PackSegInputs')]
+lung_norm_cfg = dict(type='BN', requires_grad=True)  # mmseg's stock SyncBN needs a process group
 lung_model = dict(
     type='EncoderDecoder',
     _scope_='mmseg',
@@ -88,16 +89,16 @@ lung_model = dict(
     data_preprocessor=dict(type='SegDataPreProcessor', mean=_base_.xray_mean,
                            std=_base_.xray_std, bgr_to_rgb=False, pad_val=0, seg_pad_val=255,
                            size_divisor=8),
-    # BN, not mmseg's stock SyncBN (it needs a process group and a GPU).
     # Plain ResNet (the MD-MoCo weights fit it; mmseg's stock ResNetV1c has a deep stem) at output
     # stride 8: strides (1, 2, 1, 1), dilations (1, 1, 2, 4), as mmseg's deeplabv3_r50-d8.
     backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
-                  strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), norm_cfg=dict(type='BN', requires_grad=True), norm_eval=False,
-                  style='pytorch', contract_dilation=False),
+                  strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), norm_cfg=lung_norm_cfg,
+                  norm_eval=False, style='pytorch', contract_dilation=False),
     # DeepLabV3 head as mmseg's deeplabv3_r50-d8 (no auxiliary FCN head: the paper names only
     # DeepLab-V3, and the continual stage trains one head per task).
     decode_head=dict(type='ASPPHead', in_channels=2048, in_index=3, channels=512,
-                     dilations=(1, 12, 24, 36), dropout_ratio=0.1, num_classes=2, norm_cfg=dict(type='BN', requires_grad=True),
+                     dilations=(1, 12, 24, 36), dropout_ratio=0.1, num_classes=2,
+                     norm_cfg=lung_norm_cfg,
                      align_corners=False,
                      loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
                                       loss_weight=1.0)),
