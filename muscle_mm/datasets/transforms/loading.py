@@ -21,11 +21,6 @@ from mmengine.logging import print_log
 from muscle_mm.datasets.base import DatasetFormatError
 from muscle_mm.registry import register_transform_everywhere
 
-try:  # pydicom >= 3
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
-except ImportError:  # pydicom 2.4
-    from pydicom.pixel_data_handlers.util import apply_modality_lut, apply_voi_lut
-
 DICOM_EXTS = ('.dcm', '.dicom', '.dic')
 HIGH_BIT_MODES = ('full', 'minmax', 'stored')
 DARK_WARN_FILES = 5  # 16-bit files named by the nearly-black warning, per loader instance
@@ -282,7 +277,8 @@ class LoadXRayImage(BaseTransform):
         return _to_uint8(arr, lo, hi)
 
     def _decode_dicom(self, data: bytes, filename: str) -> np.ndarray:
-        import pydicom
+        import pydicom  # here, not at import: only DICOM users pay for it
+        from pydicom.pixels import apply_modality_lut, apply_voi_lut
         try:
             ds = pydicom.dcmread(io.BytesIO(data), force=data[128:132] != b'DICM')
         except Exception as e:  # pydicom raises many types for damaged headers
