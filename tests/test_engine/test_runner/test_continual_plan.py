@@ -61,3 +61,19 @@ def test_bad_plans(kwargs, match):
 def test_empty_task_refused():
     with pytest.raises(ValueError, match=r"\['lung'\]"):
         ContinualPlan(dict(LENGTHS, lung=0), rounds=1)
+
+
+def test_task_loaders_must_match_the_model_tasks():
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from muscle_mm.engine.runner.continual_loop import build_task_loaders
+    full = DataLoader(TensorDataset(torch.zeros(4, 1)), batch_size=2)
+    empty = DataLoader(TensorDataset(torch.zeros(0, 1)), batch_size=2)
+    with pytest.raises(KeyError, match=r"unknown task\(s\) \['lungs'\].*missing task\(s\) "
+                                       r"\['lung'\]"):
+        build_task_loaders(None, dict(cls=full, lungs=full), ['cls', 'lung'], 'train_dataloader')
+    with pytest.raises(ValueError, match='train_dataloader.lung: the TensorDataset dataset'):
+        build_task_loaders(None, dict(cls=full, lung=empty), ['cls', 'lung'], 'train_dataloader')
+    with pytest.raises(TypeError, match='single dataset'):
+        build_task_loaders(None, dict(dataset=dict(type='X')), ['cls'], 'train_dataloader')
