@@ -27,22 +27,20 @@ import tempfile
 import time
 
 import cv2
-import numpy as np
 import torch
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
 
-from mmcv.image.geometric import cv2_interp_codes  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.dataset import Compose, default_collate  # noqa: E402
 from mmengine.logging import MessageHub  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 
 import muscle_mm  # noqa: E402,F401
+from data_pipeline_throughput import bare, best_rates, make_phantoms  # noqa: E402
 from muscle_mm.datasets.base import list_images  # noqa: E402
-from muscle_mm.datasets.synthetic.phantom import chest_phantom  # noqa: E402
 from muscle_mm.registry import MODELS  # noqa: E402
 
 CPU_VIEWS = osp.join(ROOT, 'configs/_base_/datasets/xray_mdmoco_views.py')
@@ -54,7 +52,7 @@ def parse_args():
     p.add_argument('--data', help='folder of PNG/JPEG images; default: generated phantoms')
     p.add_argument('--num', type=int, default=32, help='images (default 32)')
     p.add_argument('--size', type=int, default=1024, help='generated phantom side (1024)')
-    p.add_argument('--rounds', type=int, default=2, help='timed rounds, best kept (2)')
+    p.add_argument('--rounds', type=int, default=3, help='timed rounds, best kept (3)')
     p.add_argument('--arch', choices=['r18', 'r50'], default='r18', help='model (r18)')
     p.add_argument('--batch', type=int, default=8, help='batch of the model step (8)')
     p.add_argument('--steps', type=int, default=2, help='timed model steps (2)')
@@ -63,43 +61,22 @@ def parse_args():
     p.add_argument('--threads', type=int, default=1, help='torch threads on the CPU (1)')
     p.add_argument('--build-workers', type=int, default=0, help='cache build processes (0)')
     p.add_argument('--workers', type=int, default=4, help='loader workers, end to end (4)')
+    p.add_argument('--data-only', action='store_true', help='skip the model step parts')
     p.add_argument('--end-to-end', action='store_true',
                    help='also time loader -> views -> step (always with a cuda device)')
     return p.parse_args()
 
 
-def phantoms(folder, num, size):
-    rng = np.random.default_rng(0)
-    paths = []
-    for i in range(num):
-        img, _ = chest_phantom(rng, size, size, opacity=float(rng.random()) * 0.5)
-        paths.append(osp.join(folder, f'{i:05d}.png'))
-        cv2.imwrite(paths[-1], img)
-    return paths
-
-
-def rate(fn, num, rounds):
-    best = float('inf')
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return num / best
-
-
-def per_core_rates(paths, cpu_pipe, dev_pipe, cache_pipe, size, interp, rounds):
-    def bare():
-        for p in paths:
-            cv2.resize(cv2.imread(p, cv2.IMREAD_GRAYSCALE), size, interpolation=interp)
-
+def per_core_rates(paths, pipes, size, interp, rounds):
+    """images/s of bare decode + resize and of each pipeline (data_pipeline_throughput's timing:
+    the paths take turns in every round, best round kept)."""
     def run(pipe):
         return lambda: [pipe(dict(img_path=p, sample_idx=i)) for i, p in enumerate(paths)]
 
-    for fn in (bare, run(cpu_pipe), run(dev_pipe), run(cache_pipe)):  # warm caches, imports
+    fns = dict(bare=lambda: bare(paths, size, interp), **{k: run(p) for k, p in pipes.items()})
+    for fn in fns.values():  # warm the page cache and lazy imports
         fn()
-    n = len(paths)
-    return dict(bare=rate(bare, n, rounds), today=rate(run(cpu_pipe), n, rounds),
-                decode=rate(run(dev_pipe), n, rounds), cache=rate(run(cache_pipe), n, rounds))
+    return best_rates(fns, len(paths), rounds)
 
 
 def sync(device):
@@ -195,7 +172,7 @@ def main():
             paths = [osp.join(args.data, n) for n in list_images(args.data)][:args.num]
             source = f'{len(paths)} files from {args.data}'
         else:
-            paths = phantoms(tmp, args.num, args.size)
+            paths = make_phantoms(tmp, args.num, args.size, args.size)
             source = f'{len(paths)} generated {args.size}x{args.size} 8-bit PNG phantoms'
         cache = osp.join(tmp, 'cache')
         t0 = time.perf_counter()
@@ -208,12 +185,13 @@ def main():
             cache_pipe = Compose([dict(step_cfg, cache=cache)] +
                                  list(cfg.train_dataloader.dataset.pipeline[1:]))
         interp = step_cfg.resize.get('interpolation', 'bilinear')
-        r = per_core_rates(paths, cpu_pipe, dev_pipe, cache_pipe, size, cv2_interp_codes[interp],
-                           args.rounds)
+        r = per_core_rates(paths, dict(today=cpu_pipe, decode=dev_pipe, cache=cache_pipe), size,
+                           interp, args.rounds)
         torch.set_num_threads(args.threads)
-        t_views, t_step, parts = views_vs_step(cfg, args)
-        e2e = (end_to_end(paths, cache_pipe, parts, args)
-               if args.end_to_end or args.device.startswith('cuda') else None)
+        if not args.data_only:
+            t_views, t_step, parts = views_vs_step(cfg, args)
+        e2e = (end_to_end(paths, cache_pipe, parts, args) if not args.data_only and
+               (args.end_to_end or args.device.startswith('cuda')) else None)
 
     print(f'data: {source}; cv2 1 thread; best of {args.rounds}; os.cpu_count()={os.cpu_count()}')
     print(f'{"path (dataloader side, per core)":<66}{"images/s":>10}{"ms/image":>10}')
@@ -227,10 +205,11 @@ def main():
           f'(c)/(a) = {r["decode"] / r["bare"]:.2f} (goal >= 0.9); '
           f'(c)/(b) = {r["decode"] / r["today"]:.2f}; (d)/(a) = {r["cache"] / r["bare"]:.2f}')
     h, w = size[1], size[0]
-    print(f'device views ({args.device}, {args.threads} thread(s)): batch {args.batch} x {h}x{w}: '
-          f'{t_views * 1000:.1f} ms/batch vs MD-MoCo {args.arch.upper()} train step '
-          f'{t_step * 1000:.1f} ms ({"bf16 autocast" if args.amp else "fp32"}): views = '
-          f'{100 * t_views / t_step:.2f}% of the step')
+    if not args.data_only:
+        print(f'device views ({args.device}, {args.threads} thread(s)): batch {args.batch} x '
+              f'{h}x{w}: {t_views * 1000:.1f} ms/batch vs MD-MoCo {args.arch.upper()} train '
+              f'step {t_step * 1000:.1f} ms ({"bf16 autocast" if args.amp else "fp32"}): '
+              f'views = {100 * t_views / t_step:.2f}% of the step')
     n = len(manifest['entries'])
     print(f'cache: {cache_bytes / n * 1000 / 1e6:.1f} MB per 1,000 images at {h}x{w} '
           f'(uint8, uncompressed; {n} images in {cache_bytes / 1e6:.1f} MB); build '
