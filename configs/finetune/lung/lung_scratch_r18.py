@@ -1,0 +1,4 @@
+# MUSCLE Tab. 3: lung segmentation, ResNet-18, init Scratch (Kaiming).
+_base_ = ['./lung_r18.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_scratch))

@@ -1,0 +1,4 @@
+# MUSCLE Tab. 3: lung segmentation, ResNet-50, init Scratch (Kaiming).
+_base_ = ['./lung_base.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_scratch))

@@ -1,0 +1,4 @@
+# MUSCLE Tab. 2: MURA classification, ResNet-18, init MUSCLE (stages 1 + 2).
+_base_ = ['./mura_r18.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_muscle_r18))

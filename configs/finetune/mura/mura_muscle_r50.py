@@ -1,0 +1,4 @@
+# MUSCLE Tab. 2: MURA classification, ResNet-50, init MUSCLE (stages 1 + 2).
+_base_ = ['./mura_base.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_muscle_r50))

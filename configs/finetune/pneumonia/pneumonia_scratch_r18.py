@@ -1,0 +1,4 @@
+# MUSCLE Tab. 2: Pneumonia classification, ResNet-18, init Scratch (Kaiming).
+_base_ = ['./pneumonia_r18.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_scratch))

@@ -1,0 +1,4 @@
+# MUSCLE Tab. 2: Pneumonia classification, ResNet-50, init Scratch (Kaiming).
+_base_ = ['./pneumonia_base.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_scratch))

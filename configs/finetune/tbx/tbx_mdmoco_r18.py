@@ -1,0 +1,4 @@
+# MUSCLE Tab. 3: TB detection, ResNet-18, init MD-MoCo (stage 1).
+_base_ = ['./tbx_r18.py']
+
+model = dict(backbone=dict(init_cfg=_base_.init_mdmoco_r18))
