@@ -88,6 +88,14 @@ def test_joins_the_pool_with_dedup_and_logging(tree, log_lines):
     assert 'copy.png' not in kept and 'resized.jpg' not in kept  # exact and re-encoded copy
     table = next(ln for ln in log_lines if ln.startswith('XRayPretrainPool: images per'))
     assert ['XRayFolder[train]', '6', '2', '0', '4'] in [ln.split() for ln in table.splitlines()]
+    exact = XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=tree['china']),
+                                       dict(type='XRayFolder', data_root=tree['mine'])],
+                             dedup='md5')  # exact copies only: the re-encoded one stays
+    assert exact.dropped['XRayFolder[train]']['duplicates'] == 1
+    assert 'resized.jpg' in {osp.basename(exact.get_data_info(i)['img_path'])
+                             for i in range(len(exact))}
+    with pytest.raises(ValueError, match="dedup must be True, 'md5' or False"):
+        XRayPretrainPool(datasets=[dict(type='XRayFolder', data_root=tree['mine'])], dedup='x')
 
 
 def test_bad_input(tmp_path):

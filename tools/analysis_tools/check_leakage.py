@@ -12,7 +12,10 @@
         --eval-dir some/other/test/images
 
 Matches are by file name (unique stem), exact md5 and a perceptual difference hash (see
-muscle_mm/datasets/leakage.py). Exit status: 0, or 1 with --strict when leakage was found.
+muscle_mm/datasets/leakage.py). An XRayPretrainPool config is built as training builds it, so the
+report is about the images pre-training will see: de-duplicated and, with
+exclude_downstream=True (configs/muscle/mdmoco_*_leakfree.py), without the downstream val/test
+images (the tool then finds none). Exit status: 0, or 1 with --strict when leakage was found.
 """
 import argparse
 import os.path as osp
