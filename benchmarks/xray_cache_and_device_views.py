@@ -11,10 +11,10 @@ Per CPU core (one thread, as inside one dataloader worker), on the same files:
 
 Goals: (d)/(b) >= 5 and (c)/(a) >= 0.9. Then the views on the device (MultiViewDataPreprocessor
 with XRayViews: host-to-device copy of a uint8 batch, two views, Z-score) against one MD-MoCo train
-step at the same size with synthetic inputs, and the cache's size per 1,000 images and build rate. With
-``--device cuda --amp --arch r50`` it also runs the loader end to end (cache path, ``--workers``
-processes, pinned memory) against the model step alone and prints the fraction of the
-loader-free rate the real pipeline reaches (not run yet: no GPU was available).
+step at the same size with synthetic inputs, and the cache's size per 1,000 images and build
+rate. With ``--device cuda --amp --arch r50`` it also runs the loader end to end (cache path,
+``--workers`` processes, pinned memory) against the model step alone and prints the fraction of
+the loader-free rate the real pipeline reaches (not run yet: no GPU was available).
 
     python benchmarks/xray_cache_and_device_views.py                       # CPU, R18 step
     python benchmarks/xray_cache_and_device_views.py --device cuda --amp --arch r50 --batch 32
