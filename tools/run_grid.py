@@ -2,7 +2,7 @@
 
     python tools/run_grid.py --tasks pneumonia lung --inits scratch mdmoco muscle --depths 18 \
         [--seeds 0 1 2] [--work-dir work_dirs/grid] [--paper] [--cfg-options k=v ...] \
-        [--pretrained mdmoco_r18=PATH ...] [--launcher pytorch --gpus 8] [--dry-run]
+        [--pretrained mdmoco_r18=PATH ...] [--launcher pytorch --gpus 8] [--figures] [--dry-run]
 
 Each run is ``configs/finetune/<task>/<task>_<init>_r<depth>.py`` with ``randomness.seed`` set
 to its seed, trained in ``<work-dir>/<task>/<task>_<init>_r<depth>/seed<N>/`` (model selection
@@ -12,7 +12,8 @@ its last checkpoint, and a folder made with another config (or not by this tool)
 nothing is silently skipped or overwritten. Every pre-trained backbone the selection needs is
 checked (file, ``backbone.`` keys, depth) before the first run starts. Finally
 tools/analysis_tools/paper_tables.py writes ``table2/3.{md,csv}`` from every result in the
-work dir. ``--launcher none`` (default) runs everything in this process; ``--launcher pytorch``
+work dir, and ``--figures`` the paper's figures of the selection (``fig_<task>_r<depth>.png``: ROC
+curves, lung overlays, TB boxes; tools/analysis_tools/paper_figures.py, first seed). ``--launcher none`` (default) runs everything in this process; ``--launcher pytorch``
 runs each step through tools/dist_train.sh / dist_test.sh on ``--gpus`` processes.
 """
 import argparse
@@ -59,6 +60,8 @@ def parse_args(argv=None):
     p.add_argument('--paper', action='store_true', help="put the paper's numbers in the tables")
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     p.add_argument('--gpus', type=int, default=1, help='processes per run with --launcher pytorch')
+    p.add_argument('--figures', action='store_true',
+                   help='also draw fig_<task>_r<depth>.png (ROC / lung overlays / TB boxes)')
     p.add_argument('--dry-run', action='store_true', help='check everything, list, run nothing')
     return p.parse_args(argv)
 
@@ -256,6 +259,23 @@ def run_one(args, task, init, depth, seed, config, fp, keys, resume):
     return result
 
 
+def write_figures(args):
+    """One figure per selected task and depth, from the first seed's test predictions."""
+    import paper_figures
+    kind = dict(pneumonia='roc', mura='roc', lung='lung', tbx='tbx')
+    files = []
+    for task in args.tasks:
+        for depth in args.depths:
+            out = osp.join(args.work_dir, f'fig_{task}_r{depth}.png')
+            try:
+                files.append(paper_figures.main([
+                    kind[task], '--grid-dir', args.work_dir, '--task', task, '--depth',
+                    str(depth), '--seed', str(args.seeds[0]), '--out', out]))
+            except (SystemExit, ValueError) as e:  # e.g. a test split with one class: no ROC
+                print(f'figure {out} not drawn: {e}', flush=True)
+    return files
+
+
 def main(argv=None):
     args = parse_args(argv)
     runs = run_list(args)
@@ -289,6 +309,8 @@ def main(argv=None):
     files = [] if args.dry_run else paper_tables.write_tables(args.work_dir, args.paper)
     for path in files:
         print(f'table: {path}', flush=True)
+    if args.figures and not args.dry_run:
+        files += write_figures(args)
     return files
 
 

@@ -89,8 +89,10 @@ def test_grid_fills_table_then_skips_finished_runs(setup, capsys):
     mtimes = [osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' / 'result.json')
               for i in ('scratch', 'mdmoco')]
     capsys.readouterr()
-    _grid(work, opts, ckpt)
+    files = _grid(work, opts, ckpt, '--figures')
     out = capsys.readouterr().out
+    assert str(work / 'fig_pneumonia_r18.png') in files  # ROC of both inits
+    assert osp.getsize(work / 'fig_pneumonia_r18.png') > 10000
     assert 'grid: 2 runs selected, 2 done, 0 to do' in out and out.count('done, skipped') == 2
     assert mtimes == [osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' /
                                    'result.json') for i in ('scratch', 'mdmoco')]
