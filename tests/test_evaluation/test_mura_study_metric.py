@@ -51,3 +51,22 @@ def test_a_study_with_two_labels_is_an_error():
     rows = [('s1', 0.3, 0), ('s1', 0.8, 1), ('s2', 0.1, 0)]
     with pytest.raises(ValueError, match='study s1 has images labelled'):
         _evaluate(_samples(rows))
+
+
+def test_image_folder_is_the_study_of_the_mura_reader(tmp_path):
+    """The fallback (study = folder of img_path) groups images exactly as MURA's study field."""
+    import os.path as osp
+
+    from muscle_mm.datasets.mura import MURA
+    from muscle_mm.datasets.synthetic import generate_all
+    root = generate_all(str(tmp_path), only=['MURA'])['MURA']
+    data = []
+    for split in ('train', 'val'):
+        dataset = MURA(data_root=root, split=split, split_mode='official')
+        data += [dataset.get_data_info(i) for i in range(len(dataset))]
+    by_study, by_folder = {}, {}
+    for d in data:
+        by_study.setdefault(d['study'], set()).add(d['img_path'])
+        by_folder.setdefault(osp.dirname(d['img_path']), set()).add(d['img_path'])
+    assert sorted(map(sorted, by_study.values())) == sorted(map(sorted, by_folder.values()))
+    assert len(by_study) < len(data)  # some studies hold several images

@@ -97,3 +97,10 @@ def test_figure_tool_reads_prediction_files(tmp_path):
     out = paper_figures.main(['lung', '--pred', f'MUSCLE={tmp_path / "seg.pkl"}', '--out',
                               str(tmp_path / 'lung.png'), '--pick', 'spread'])
     assert _count(out, (0, 255, 0), tol=60) > 50
+    det = [dict(img_path=img_path, instances=[dict(bbox=[10, 10, 30, 40], bbox_label=1)],
+                pred_instances=dict(bboxes=torch.tensor([[12., 11., 31., 42.]]),
+                                    scores=torch.tensor([0.8]), labels=torch.tensor([1])))]
+    (tmp_path / 'det.pkl').write_bytes(pickle.dumps(det))
+    out = paper_figures.main(['tbx', '--pred', f'MUSCLE={tmp_path / "det.pkl"}', '--out',
+                              str(tmp_path / 'tbx.png')])
+    assert _count(out, (0, 255, 0), tol=60) > 50 and _count(out, (0, 0, 255), tol=60) > 50
