@@ -103,3 +103,25 @@ def is_multi_task(loader) -> bool:
     """A dict of task name -> dataloader config, as the continual stage's configs give."""
     return (isinstance(loader, dict) and 'dataset' not in loader and len(loader) > 0
             and all(isinstance(v, dict) and 'dataset' in v for v in loader.values()))
+
+
+def resize_options(cfg: Config, height: int, width: int,
+                   fields=('train_dataloader', 'val_dataloader', 'test_dataloader')) -> list:
+    """``--cfg-options`` entries that set every ``Resize`` step of the config's loaders to
+    ``height x width`` (the demo and the tests shrink the real configs with them).
+
+    Works for one loader and for the continual stage's task name -> loader dicts; the index of the
+    Resize step is read from each pipeline, so the options follow the config as it changes.
+    """
+    opts = []
+    for field in fields:
+        loader = cfg.get(field, None)
+        if not loader:
+            continue
+        named = loader.items() if is_multi_task(loader) else [(None, loader)]
+        for task, one in named:
+            prefix = f'{field}.{task}' if task else field
+            for i, step in enumerate(one['dataset'].get('pipeline', [])):
+                if str(step.get('type', '')).split('.')[-1] == 'Resize':
+                    opts.append(f'{prefix}.dataset.pipeline.{i}.scale=({width},{height})')
+    return opts

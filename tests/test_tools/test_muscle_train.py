@@ -26,13 +26,10 @@ TASKS = ('pneumonia', 'mura', 'lung', 'tbx')
 ROUNDS = 2
 
 
-# Index of the Resize step in each task's train / test pipeline (configs/_base_/tasks/xray_tasks.py).
-RESIZE_AT = dict(pneumonia=(1, 1), mura=(1, 1), lung=(2, 1), tbx=(2, 1))
-
-
 def options(work, extra=()):
     """The demo config at test size: 64x40 inputs, batch 16 / 4, 2 rounds, per-iteration logs,
     a checkpoint every 3 iterations."""
+    from muscle_mm.utils.cli_config import resize_options
     opts = ['model.backbone_checkpoint=None', f'train_cfg.rounds={ROUNDS}',
             'default_hooks.logger.interval=1', 'default_hooks.checkpoint.by_epoch=False',
             'default_hooks.checkpoint.interval=3', 'default_hooks.checkpoint.max_keep_ckpts=-1',
@@ -40,9 +37,8 @@ def options(work, extra=()):
             'model.tasks.tbx.test_cfg.rcnn.score_thr=0.0']
     for split in ('train', 'val', 'test'):
         for task, batch in zip(TASKS, (16, 16, 4, 4)):
-            loader = f'{split}_dataloader.{task}'
-            at = RESIZE_AT[task][split != 'train']
-            opts += [f'{loader}.batch_size={batch}', f'{loader}.dataset.pipeline.{at}.scale=(40,64)']
+            opts.append(f'{split}_dataloader.{task}.batch_size={batch}')
+    opts += resize_options(Config.fromfile(DEMO), 64, 40)
     return ['--work-dir', work, '--cfg-options'] + opts + list(extra)
 
 

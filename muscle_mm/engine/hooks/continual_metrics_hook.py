@@ -1,6 +1,7 @@
 """Write the continual stage's task x evaluation metric matrix and its forgetting summary."""
 import json
 import logging
+import math
 import os.path as osp
 from typing import Dict, Optional
 
@@ -14,6 +15,15 @@ from muscle_mm.registry import HOOKS
 # The paper's headline metric of each task (Tab. 2 and 3); override per config.
 DEFAULT_PRIMARY = dict(pneumonia='binary/auc', mura='binary/auc', lung='mIoU',
                        tbx='coco/bbox_mAP_50')
+
+
+def _number(value) -> Optional[float]:
+    """A metric as JSON can hold it: NaN (e.g. an AUC over one class) becomes null."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
 
 
 @HOOKS.register_module()
@@ -55,7 +65,7 @@ class ContinualMetricsHook(Hook):
             f' after {segment.task}' if loop.val_after_each_task else '')
         self.rows.append(dict(label=label, iter=runner.iter, round=segment.round + 1,
                               task=segment.task if done else None,
-                              metrics={k: float(v) for k, v in metrics.items()}))
+                              metrics={k: _number(v) for k, v in metrics.items()}))
         tasks = list(loop.plan.lengths)
         matrix, names = {}, {}
         for task in tasks:

@@ -1,0 +1,194 @@
+"""`make demo`: the whole MUSCLE pipeline on generated X-ray data, on the CPU, in one process.
+
+    python tools/demo.py [OUT_DIR] [--size tiny|demo] [--seed 0]
+
+Stages (each the project's real configs, scaled down by their own options; nothing here is a
+separate toy implementation):
+  1. write the nine datasets' real layouts with X-ray phantoms (data/<Name>/);
+  2. report leakage between the MD-MoCo pool and the downstream val/test splits;
+  3. MD-MoCo pre-training of a ResNet-18 (configs/muscle/mdmoco_r18_demo.py);
+  4. MUSCLE and MUSCLE-- continual learning from it over the four tasks
+     (configs/muscle/muscle_r18_demo.py, muscle_minus_r18_demo.py);
+  5. fine-tuning of Pneumonia, MURA, Lung and TBX from Scratch, MD-MoCo, MUSCLE-- and MUSCLE
+     (configs/finetune/*, through tools/run_grid.py), each tested on its test split;
+  6. Tables 2 and 3, the ROC / lung / TB figures, the continual task x round matrix, checkpoints.
+Everything runs in this process (one import of torch and the mm libraries instead of twenty).
+--size tiny is the smallest pipeline, for the test suite.
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import sys
+import time
+
+TOOLS = osp.dirname(osp.abspath(__file__))
+REPO = osp.dirname(TOOLS)
+for p in (REPO, TOOLS, osp.join(TOOLS, 'analysis_tools'), osp.join(TOOLS, 'model_converters')):
+    sys.path.insert(0, p)
+
+CONFIGS = osp.join(REPO, 'configs')
+TASKS = ('pneumonia', 'mura', 'lung', 'tbx')
+INITS = ('scratch', 'mdmoco', 'muscle_minus', 'muscle')
+
+# What the demo shrinks, per size: (h, w) input, images per downstream dataset, MD-MoCo epochs,
+# continual rounds, fine-tuning epochs.
+SIZES = dict(
+    demo=dict(hw=(128, 80), pool_num=48, task_num=dict(PneumoniaCXR=160, MURA=160,
+                                                       ChestXrayMasks=48, TBX11K=48),
+              mdmoco_epochs=3, rounds=2, finetune_epochs=dict(pneumonia=4, mura=4, lung=4,
+                                                              tbx=4)),
+    tiny=dict(hw=(64, 40), pool_num=None, task_num=dict(PneumoniaCXR=40, MURA=40,
+                                                        ChestXrayMasks=16, TBX11K=20),
+              mdmoco_epochs=1, rounds=1, finetune_epochs=dict(pneumonia=1, mura=1, lung=1,
+                                                              tbx=1)))
+
+
+class Progress:
+    """Prints which stage and run the demo is at, and how long it has taken."""
+
+    def __init__(self, stages):
+        self.stages, self.k, self.t0 = stages, 0, time.time()
+
+    def stage(self, text):
+        self.k += 1
+        print(f'\n==== [demo {self.k}/{self.stages} | {(time.time() - self.t0) / 60:.1f} min] '
+              f'{text}', flush=True)
+
+
+def shrink(config, size):
+    """The config's Resize steps at the demo's input size."""
+    from mmengine.config import Config
+
+    from muscle_mm.utils.cli_config import resize_options
+    return resize_options(Config.fromfile(config), *SIZES[size]['hw'])
+
+
+def continual_options(config, size, backbone):
+    return [f'model.backbone_checkpoint={backbone}',
+            f'train_cfg.rounds={SIZES[size]["rounds"]}'] + shrink(config, size)
+
+
+def finetune_options(size, task):
+    opts = [f'train_cfg.max_epochs={SIZES[size]["finetune_epochs"][task]}',
+            'default_hooks.logger.interval=5']
+    for split in ('train', 'val', 'test'):
+        opts += [f'{split}_dataloader.num_workers=0',
+                 f'{split}_dataloader.persistent_workers=False']
+    opts += shrink(osp.join(CONFIGS, 'finetune', task, f'{task}_scratch_r18.py'), size)
+    if task == 'tbx':  # mmdet's 500-iteration warm-up would outlast the demo's few iterations
+        opts.append('param_scheduler.0.end=5')
+    return opts
+
+
+def reset():
+    from run_grid import reset_mm_globals
+    reset_mm_globals()
+
+
+def train(config, work_dir, options):
+    import train as train_tool
+    runner = train_tool.main([config, '--work-dir', work_dir, '--cfg-options'] + options)
+    ckpt = osp.join(work_dir, f'epoch_{runner.epoch}.pth')
+    reset()
+    return ckpt
+
+
+def export_backbone(ckpt, work_dir):
+    import extract_backbone
+    dst = osp.join(work_dir, 'backbone.pth')
+    extract_backbone.main([ckpt, dst])
+    return dst
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('out', nargs='?', default='work_dirs/demo')
+    p.add_argument('--size', choices=list(SIZES), default='demo')
+    p.add_argument('--seed', type=int, default=0)
+    args = p.parse_args(argv)
+    s = SIZES[args.size]
+    out = osp.abspath(args.out)
+    os.makedirs(out, exist_ok=True)
+    progress = Progress(6)
+    import muscle_mm  # noqa: F401
+    from muscle_mm.datasets.synthetic import generate_all
+
+    progress.stage(f'writing the nine X-ray layouts under {out}/data')
+    pool_sets = ['NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABoneAge']
+    generate_all(osp.join(out, 'data'), num=s['pool_num'], seed=args.seed, only=pool_sets)
+    for name, num in s['task_num'].items():
+        generate_all(osp.join(out, 'data'), num=num, seed=args.seed, only=[name])
+    os.chdir(out)  # the configs' data roots are data/<Name>, relative to here
+
+    progress.stage('leakage between the MD-MoCo pool and the downstream val/test splits')
+    import check_leakage
+    check_leakage.main([osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')])
+    reset()
+
+    progress.stage('MD-MoCo pre-training (ResNet-18)')
+    h, w = s['hw']
+    config = osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')
+    ckpt = train(config, osp.join(out, 'mdmoco_r18'),
+                 [f'train_cfg.max_epochs={s["mdmoco_epochs"]}',
+                  f'param_scheduler.0.T_max={s["mdmoco_epochs"]}',
+                  f'param_scheduler.0.end={s["mdmoco_epochs"]}',
+                  f'randomness.seed={args.seed}'] + shrink(config, args.size))
+    backbones = dict(mdmoco=export_backbone(ckpt, osp.join(out, 'mdmoco_r18')))
+
+    progress.stage('continual learning over the four tasks: MUSCLE, then MUSCLE--')
+    matrices = {}
+    for init, config in (('muscle', 'muscle_r18_demo.py'),
+                         ('muscle_minus', 'muscle_minus_r18_demo.py')):
+        work = osp.join(out, f'{init}_r18')
+        print(f'[demo] {init}: {work}', flush=True)
+        config = osp.join(CONFIGS, 'muscle', config)
+        ckpt = train(config, work, continual_options(config, args.size, backbones['mdmoco'])
+                     + [f'randomness.seed={args.seed}'] + (
+                         [f'param_scheduler.0.T_max={s["rounds"]}',
+                          f'param_scheduler.0.end={s["rounds"]}'] if init == 'muscle_minus'
+                         else []))
+        backbones[init] = export_backbone(ckpt, work)
+        with open(osp.join(work, 'continual_metrics.json')) as f:
+            matrices[init] = json.load(f)
+
+    progress.stage(f'fine-tuning {len(TASKS)} tasks x {len(INITS)} initializations, then test')
+    import run_grid
+    grid = osp.join(out, 'grid')
+    pretrained = [f'{init}_r18={path}' for init, path in backbones.items()]
+    files = []
+    for k, task in enumerate(TASKS, 1):
+        print(f'[demo] task {k}/{len(TASKS)}: {task}', flush=True)
+        files = run_grid.main(['--tasks', task, '--inits', *INITS, '--depths', '18', '--seeds',
+                               str(args.seed), '--work-dir', grid, '--pretrained', *pretrained,
+                               '--figures', '--cfg-options', *finetune_options(args.size, task)])
+        reset()
+
+    progress.stage('results')
+    for path in files:
+        if path.endswith('.md'):
+            with open(path) as f:
+                print(f.read())
+    for init, m in matrices.items():
+        print(f'continual stage, {init}: primary val metric per task after each round')
+        for task in m['tasks']:
+            row = ', '.join('-' if v is None else f'{v:.2f}' for v in m['matrix'][task])
+            print(f'  {m["primary_metrics"][task]:28s} {row}')
+        summ = m['summary']
+        if summ['final_average'] is not None:
+            print(f'  final average {summ["final_average"]:.2f}, average forgetting '
+                  f'{summ["average_forgetting"]:.2f}, average BWT {summ["average_bwt"]:.2f}')
+    print('\nfigures:', *[f for f in files if f.endswith('.png')], sep='\n  ')
+    print('checkpoints (backbone.*, for init_cfg=dict(type="Pretrained", prefix="backbone.")):',
+          *[f'{k}: {v}' for k, v in backbones.items()], sep='\n  ')
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    print(f'\ndemo ({args.size} size: {h}x{w} inputs, {s["rounds"]} continual rounds, '
+          f'{s["mdmoco_epochs"]} MD-MoCo epochs, a few fine-tuning epochs on a few hundred '
+          f'images; the paper: 800x500, 10 rounds, full datasets) took '
+          f'{(time.time() - progress.t0) / 60:.1f} min, peak memory {peak:.2f} GiB')
+    return dict(backbones=backbones, files=files, matrices=matrices)
+
+
+if __name__ == '__main__':
+    main()
