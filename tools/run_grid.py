@@ -17,6 +17,7 @@ curves, lung overlays, TB boxes; tools/analysis_tools/paper_figures.py, first se
 runs each step through tools/dist_train.sh / dist_test.sh on ``--gpus`` processes.
 """
 import argparse
+import functools
 import glob
 import hashlib
 import json
@@ -113,11 +114,17 @@ def fingerprint(cfg):
     return hashlib.sha256(text.encode()).hexdigest()[:16], json.loads(text)
 
 
+@functools.lru_cache(maxsize=None)
+def _state_keys(path, mtime):
+    """``{key: None}`` of a checkpoint's state dict, read once per file version."""
+    from muscle_mm.utils.checkpoint_convert import get_state_dict, load_checkpoint
+    return {k: None for k in get_state_dict(load_checkpoint(path))}
+
+
 def check_pretrained(cfg, config):
     """A Pretrained backbone init must name an existing file with the prefix's keys whose ResNet
     depth is the config's; torchvision:// and URLs are left to mmengine (they download)."""
-    from muscle_mm.utils.checkpoint_convert import (extract_backbone, get_state_dict,
-                                                    infer_torchvision_arch, load_checkpoint)
+    from muscle_mm.utils.checkpoint_convert import extract_backbone, infer_torchvision_arch
     init_cfg = cfg.model.backbone.get('init_cfg') or []
     for item in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
         path = item.get('checkpoint') if item.get('type') == 'Pretrained' else None
@@ -134,7 +141,7 @@ def check_pretrained(cfg, config):
             raise GridError(f'{where}: pre-trained checkpoint {path} does not exist.{hint}\n'
                             'Or name another file: --pretrained INIT_rDEPTH=PATH')
         prefix = item.get('prefix') or ''
-        state = get_state_dict(load_checkpoint(path))
+        state = _state_keys(path, osp.getmtime(path))
         if not any(k.startswith(prefix) for k in state):
             raise GridError(f'{where}: {path} has no "{prefix}*" keys (first keys: '
                             f'{list(state)[:4]}); it is not a backbone checkpoint of stage 1/2')
