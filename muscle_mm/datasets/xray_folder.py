@@ -1,4 +1,4 @@
-"""A user's own unlabeled X-rays (a folder tree of PNG / JPEG / DICOM files) for the MD-MoCo pool."""
+"""A user's own unlabeled X-rays (a folder tree of PNG, JPEG, DICOM) for the MD-MoCo pool."""
 import os
 import os.path as osp
 from typing import List, Sequence

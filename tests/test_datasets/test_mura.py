@@ -179,7 +179,7 @@ def test_duplicate_files_of_two_patients_share_a_split(mura, tmp_path):
     import hashlib
     md5 = {}
     for s in ('train', 'val', 'test'):
-        for i in infos(build(mura, split=s)):
+        for i in infos(build(mura, split=s, serialize_data=False)):
             h = hashlib.md5(open(i['img_path'], 'rb').read()).hexdigest()
             md5.setdefault(h, []).append((s, i['patient_id'], i['official_split']))
     copies = [v for v in md5.values() if len(v) > 1]
@@ -187,12 +187,19 @@ def test_duplicate_files_of_two_patients_share_a_split(mura, tmp_path):
     (a, b), = copies
     assert a[1] != b[1] and {a[2], b[2]} == {'train', 'valid'}
     assert a[0] == b[0]
-    # ... under every seed: without the md5 rule the two patients would often be apart
+    # ... under every seed, where patient groups alone would put the two apart for some seeds
+    from muscle_mm.datasets.splits import group_split, mura_patient_id
+    apart = 0
     for seed in range(1, 8):
         path = str(tmp_path / f'm{seed}.json')
-        saved = None
-        build(mura, split='val', seed=seed, split_file=path)
+        build(mura, split='val', seed=seed, split_file=path, serialize_data=False)
         saved = json.load(open(path))
         side = {p: n for n, items in saved['splits'].items() for p in items}
         pair = [k for k in side if any(f'/{pid}/' in k for pid in (a[1], b[1]))]
         assert len({side[k] for k in pair}) == 1
+        items = sorted(side)
+        old = group_split(items, [mura_patient_id(k) for k in items],
+                          list(saved['proportions'].values()), seed)
+        old_side = {p: n for n, v in old.items() for p in v}
+        apart += len({old_side[k] for k in pair}) > 1
+    assert apart
