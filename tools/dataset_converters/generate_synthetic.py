@@ -1,10 +1,13 @@
 """Write small synthetic copies of the nine MUSCLE datasets in their real layouts.
 
     python tools/dataset_converters/generate_synthetic.py OUT_DIR [--num N] [--seed S]
-        [--only NAME ...]
+        [--only NAME ...] [--difficulty D]
 
 Each dataset lands in OUT_DIR/<Name>/ (e.g. OUT_DIR/NIHChestXray14/), the layout its reader
 expects under ``data_root`` (see muscle_mm/datasets/synthetic/). Prints name -> data_root.
+``--difficulty`` (0..1) sets how hard the phantoms' signals are (lesion contrast, noise, clutter,
+anatomical variation; muscle_mm/datasets/synthetic/phantom.py ``knobs``); 0 draws the original,
+trivially separable phantoms.
 """
 import argparse
 import os.path as osp
@@ -13,6 +16,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from muscle_mm.datasets.synthetic import GENERATORS, generate_all  # noqa: E402
+from muscle_mm.datasets.synthetic.phantom import DIFFICULTY  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -23,12 +27,17 @@ def parse_args(argv=None):
     p.add_argument('--seed', type=int, default=0, help='base random seed (default 0)')
     p.add_argument('--only', nargs='+', choices=list(GENERATORS), metavar='NAME',
                    help=f'write only these datasets: {", ".join(GENERATORS)}')
+    p.add_argument('--difficulty', type=float, default=None,
+                   help='phantom difficulty in [0, 1] for the downstream sets and the Shenzhen/'
+                   'Montgomery images they share (default: phantom.DIFFICULTY, '
+                   f'{DIFFICULTY})')
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    roots = generate_all(args.out_dir, num=args.num, seed=args.seed, only=args.only)
+    roots = generate_all(args.out_dir, num=args.num, seed=args.seed, only=args.only,
+                         difficulty=args.difficulty)
     for name, root in roots.items():
         print(f'{name}: {root}')
     return 0

@@ -5,6 +5,7 @@ with X-ray-like phantoms (:mod:`.phantom`) whose labels are visible in the image
 ``data_root`` to give that dataset's reader. Used by the tests and by ``make demo``
 (``tools/dataset_converters/generate_synthetic.py``).
 """
+import inspect
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
@@ -37,7 +38,8 @@ tb_chest = shenzhen_cxr.tb_chest
 def generate_all(root: str,
                  num: Optional[int] = None,
                  seed: int = 0,
-                 only: Optional[Sequence[str]] = None) -> Dict[str, str]:
+                 only: Optional[Sequence[str]] = None,
+                 difficulty: Optional[float] = None) -> Dict[str, str]:
     """Write every dataset (or those in ``only``) under ``root/<Name>/``.
 
     Each dataset gets its own seed (``seed * 100 + its index in GENERATORS``) so that no two sets
@@ -52,6 +54,10 @@ def generate_all(root: str,
             at least 8). Defaults to None.
         seed (int): base seed. Defaults to 0.
         only (Sequence[str], optional): dataset names to write. Defaults to None (all nine).
+        difficulty (float, optional): phantom difficulty in [0, 1] (:func:`.phantom.knobs`),
+            given to every generator that takes one (the four downstream sets and the Shenzhen /
+            Montgomery sets whose images they share). Defaults to None: each generator's
+            default, ``phantom.DIFFICULTY``.
 
     Returns:
         dict: name -> data_root for that dataset's reader.
@@ -65,6 +71,9 @@ def generate_all(root: str,
         kwargs = dict(seed=seed * 100 + list(GENERATORS).index(name))
         if num is not None:
             kwargs['num'] = num
+        takes = inspect.signature(GENERATORS[name]).parameters
+        if difficulty is not None and 'difficulty' in takes:
+            kwargs['difficulty'] = difficulty
         out[name] = GENERATORS[name](osp.join(root, name), **kwargs)
     return out
 

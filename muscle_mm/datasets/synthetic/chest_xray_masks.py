@@ -22,7 +22,7 @@ from typing import Optional
 import numpy as np
 
 from . import montgomery_cxr, shenzhen_cxr
-from .phantom import imwrite
+from .phantom import DIFFICULTY, imwrite
 
 
 def _reading(name: str, tb: int, rng: np.random.Generator) -> str:
@@ -45,7 +45,8 @@ def generate(root: str,
              montgomery_set: bool = False,
              montgomery_extra: int = 2,
              height: Optional[int] = None,
-             width: Optional[int] = None) -> str:
+             width: Optional[int] = None,
+             difficulty: float = DIFFICULTY) -> str:
     """Write ``num`` image/mask pairs and return the ``data_root`` for ``ChestXrayMasks``.
 
     Args:
@@ -65,9 +66,14 @@ def generate(root: str,
             ``case_image``. Defaults to None: each NLM generator's default (Shenzhen 64 + 0..7,
             Montgomery 72 portrait), so the images equal the generated NLM sets' ones.
         width (int, optional): Base image width, likewise. Defaults to None (64 / 60).
+        difficulty (float): phantom difficulty in [0, 1] (:func:`.phantom.knobs`: lung /
+            soft-tissue gap, clutter, noise, anatomical variation), given to the NLM
+            ``case_image``; the same as the ShenzhenCXR / MontgomeryCXR sets' keeps the copies
+            identical. Defaults to ``phantom.DIFFICULTY``.
     """
     rng = np.random.default_rng(seed)
     size = {k: v for k, v in (('height', height), ('width', width)) if v is not None}
+    size['difficulty'] = difficulty
     nlm = {'MCUCXR': montgomery_cxr, 'CHNCXR': shenzhen_cxr}
     base = osp.join(root, 'data', 'Lung Segmentation') if data_prefix else \
         osp.join(root, 'Lung Segmentation')

@@ -16,7 +16,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .phantom import imwrite
+from .phantom import DIFFICULTY, imwrite
 from .shenzhen_cxr import case_rng, tb_chest
 
 
@@ -32,7 +32,8 @@ def repeat_of(no: int) -> Optional[str]:
     return case_stem(no - 2) if no % 10 == 4 else None
 
 
-def case_image(stem: str, height: int = 72, width: int = 60) -> Tuple[np.ndarray, np.ndarray]:
+def case_image(stem: str, height: int = 72, width: int = 60,
+               difficulty: float = DIFFICULTY) -> Tuple[np.ndarray, np.ndarray]:
     """``(img, lung_mask)`` of Montgomery case ``stem``: portrait ``height`` x ``width``, but
     every third case number landscape (like 4020x4892 / 4892x4020); the same for the same
     arguments in every generator and run."""
@@ -41,7 +42,7 @@ def case_image(stem: str, height: int = 72, width: int = 60) -> Tuple[np.ndarray
         raise ValueError(f'{stem}: Montgomery stems look like MCUCXR_0001_0')
     no = int(parts[1])
     h, w = (width, height) if (no - 1) % 3 == 2 else (height, width)
-    return tb_chest(case_rng(stem), stem, h, w)
+    return tb_chest(case_rng(stem), stem, h, w, difficulty)
 
 
 def montgomery_reading(rng: np.random.Generator, stem: str, same_as: str = '') -> str:
@@ -54,11 +55,11 @@ def montgomery_reading(rng: np.random.Generator, stem: str, same_as: str = '') -
 
 def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 72,
                width: int = 60, masks: bool = True, reading: bool = True,
-               same_as: str = '') -> np.ndarray:
+               same_as: str = '', difficulty: float = DIFFICULTY) -> np.ndarray:
     """Write one Montgomery case under ``base`` (the folder holding ``CXR_png``): the image
     (:func:`case_image`, ``height`` x ``width`` the portrait size), and optionally its left/right
     masks and reading (drawn from ``rng``). Returns the full lung mask (uint8 0/1)."""
-    img, lung = case_image(stem, height, width)
+    img, lung = case_image(stem, height, width, difficulty)
     imwrite(osp.join(base, 'CXR_png', stem + '.png'), img)
     if masks:
         half = lung.shape[1] // 2
@@ -82,7 +83,8 @@ def generate(root: str,
              kaggle_nested: bool = False,
              masks: bool = True,
              height: int = 72,
-             width: int = 60) -> str:
+             width: int = 60,
+             difficulty: float = DIFFICULTY) -> str:
     """Write ``num`` cases (about 40% TB, as 58/138) and return the ``data_root`` for
     ``MontgomeryCXR``.
 
@@ -97,6 +99,8 @@ def generate(root: str,
         masks (bool): write ``ManualMask/{leftMask,rightMask}``. Defaults to True.
         height (int): portrait image height; every third image is landscape. Defaults to 72.
         width (int): portrait image width. Defaults to 60.
+        difficulty (float): phantom difficulty in [0, 1] (:func:`.phantom.knobs`); the sets
+            that share these images must use the same. Defaults to ``phantom.DIFFICULTY``.
     """
     rng = np.random.default_rng(seed)
     base = root
@@ -107,5 +111,5 @@ def generate(root: str,
     os.makedirs(base, exist_ok=True)
     for i in range(num):
         write_case(base, case_stem(i + 1), rng, height, width, masks=masks,
-                   same_as=repeat_of(i + 1) or '')
+                   same_as=repeat_of(i + 1) or '', difficulty=difficulty)
     return root

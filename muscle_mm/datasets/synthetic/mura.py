@@ -14,7 +14,7 @@ import os.path as osp
 
 import numpy as np
 
-from .phantom import MURA_BODY_PARTS, imwrite, limb_phantom
+from .phantom import DIFFICULTY, MURA_BODY_PARTS, imwrite, limb_phantom
 
 
 def generate(root: str,
@@ -24,7 +24,8 @@ def generate(root: str,
              height: int = 48,
              width: int = 40,
              rgb_every: int = 7,
-             duplicates: int = 1) -> str:
+             duplicates: int = 1,
+             difficulty: float = DIFFICULTY) -> str:
     """Write ``num`` images (at least 8) and return the ``data_root`` for ``MURA``.
 
     Args:
@@ -37,6 +38,8 @@ def generate(root: str,
         rgb_every (int): Every n-th image is saved as 3-channel PNG (0: none). Defaults to 7.
         duplicates (int): Images overwritten with a byte copy of another patient's image of the
             same label (counted in ``num``). Defaults to 1.
+        difficulty (float): phantom difficulty in [0, 1] (:func:`.phantom.knobs`: lesion
+            contrast, noise, clutter, anatomical variation). Defaults to ``phantom.DIFFICULTY``.
     """
     if num < 8:
         raise ValueError('MURA synthetic set needs num >= 8')
@@ -72,7 +75,7 @@ def generate(root: str,
             os.makedirs(osp.join(mura, study), exist_ok=True)
             for j in range(1, k + 1):
                 img = limb_phantom(rng, height + int(rng.integers(8)), width + int(rng.integers(8)),
-                                   part, abnormal)
+                                   part, abnormal, difficulty)
                 rgb = bool(rgb_every) and idx % rgb_every == 3
                 imwrite(osp.join(mura, study, f'image{j}.png'), img, 'rgb' if rgb else 'gray')
                 files.append((osp.join(mura, study, f'image{j}.png'), p, abnormal))

@@ -14,6 +14,22 @@ demo trains on them. So each label maps to a visible, localised structure:
 
 Only numpy is used, so every phantom is deterministic given the ``numpy.random.Generator``;
 :func:`imwrite` stores them the way the real archives do (8-bit gray, RGB or 16-bit PNG/JPEG).
+
+Difficulty. ``chest_phantom`` and ``limb_phantom`` take ``difficulty`` in [0, 1] (:func:`knobs`):
+0 draws the original, trivially separable phantoms (bit for bit), 1 the hardest. It lowers the
+lesion contrast (opacity, TB nodules, fracture gap and callus, hardware) to ``1 - 0.75 d``, raises
+the detector noise (sigma ``3 + 9 d`` gray levels), adds lesion-sized patchy densities to every
+image (``30 d``; normal anatomy and overlapping soft tissue, so a bright patch alone is no
+proof), widens the anatomical jitter (``1 + 2 d`` times) and narrows the lung / soft-tissue gap
+(``50 - 25 d``). The lesion is always drawn where the label says: the signal stays real, only
+weaker and in more clutter. The phantom functions default to 0; the generators of the four
+downstream sets (and of the Shenzhen / Montgomery images they share) default to
+:data:`DIFFICULTY`, calibrated so that a Scratch ResNet-18 at the demo's size lands well below
+ceiling. Measured Scratch levels at DIFFICULTY (test split; see README "Demo" for the command):
+
+| task (config, shrunk)      | difficulty 0   | difficulty DIFFICULTY |
+|----------------------------|----------------|-----------------------|
+| CALIBRATION TABLE PENDING  |                |                       |
 """
 import os
 import os.path as osp
@@ -23,6 +39,23 @@ import numpy as np
 
 MURA_BODY_PARTS = ('XR_ELBOW', 'XR_FINGER', 'XR_FOREARM', 'XR_HAND', 'XR_HUMERUS', 'XR_SHOULDER',
                    'XR_WRIST')
+
+# Default difficulty of the downstream dataset generators (see the table above).
+DIFFICULTY = 0.6
+
+
+def knobs(difficulty: float) -> dict:
+    """The named settings one ``difficulty`` in [0, 1] stands for (0: the original phantoms).
+
+    ``contrast``: factor on every lesion's contrast; ``noise``: detector noise sigma (gray levels);
+    ``clutter``: amplitude of lesion-like patchy densities in every image; ``variation``: factor on
+    the anatomical jitter; ``lung_gap``: lung-to-soft-tissue gray-level difference.
+    """
+    d = float(difficulty)
+    if not 0.0 <= d <= 1.0:
+        raise ValueError(f'difficulty must be in [0, 1], got {difficulty}')
+    return dict(contrast=1.0 - 0.75 * d, noise=3.0 + 9.0 * d, clutter=30.0 * d,
+                variation=1.0 + 2.0 * d, lung_gap=50.0 - 25.0 * d)
 
 
 def _grid(height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -78,12 +111,21 @@ def _box_blur(img: np.ndarray, radius: int) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _finish(rng: np.random.Generator, img: np.ndarray, blur: int) -> np.ndarray:
-    """Blur, add detector noise and a small global contrast jitter, clip to uint8."""
+def _clutter(rng: np.random.Generator, img: np.ndarray, where: np.ndarray, amount: float):
+    """Add zero-mean patchy densities of lesion size inside ``where`` (nothing at ``amount`` 0)."""
+    if amount > 0:
+        h, w = img.shape
+        patches = _smooth_noise(rng, h, w, 6) + 0.5 * _smooth_noise(rng, h, w, 12) - 0.75
+        img[where] += (amount * 2.0 * patches)[where]
+
+
+def _finish(rng: np.random.Generator, img: np.ndarray, blur: int, noise: float = 3.0) -> np.ndarray:
+    """Blur, add detector noise (sigma ``noise``) and a small global contrast jitter, clip to
+    uint8."""
     img = _box_blur(img, blur)
     gain = rng.uniform(0.92, 1.08)
     img = (img - 120.0) * gain + 120.0 + rng.uniform(-6, 6)
-    img = img + rng.normal(0.0, 3.0, img.shape)
+    img = img + rng.normal(0.0, noise, img.shape)
     return np.clip(np.rint(img), 0, 255).astype(np.uint8)
 
 
@@ -91,7 +133,8 @@ def chest_phantom(rng: np.random.Generator,
                   height: int,
                   width: int,
                   opacity: float = 0.0,
-                  lesions: Iterable[Sequence[float]] = ()) -> Tuple[np.ndarray, np.ndarray]:
+                  lesions: Iterable[Sequence[float]] = (),
+                  difficulty: float = 0.0) -> Tuple[np.ndarray, np.ndarray]:
     """A frontal chest radiograph and its lung mask.
 
     Args:
@@ -102,6 +145,8 @@ def chest_phantom(rng: np.random.Generator,
             Defaults to 0.0 (clear lungs).
         lesions (Iterable[Sequence[float]]): boxes ``(x, y, w, h)`` in pixels; each gets a bright
             nodular TB-like lesion drawn inside it. Defaults to ``()``.
+        difficulty (float): in [0, 1], see :func:`knobs`. Defaults to 0.0 (the original
+            phantoms; the dataset generators use :data:`DIFFICULTY`).
 
     Returns:
         tuple: ``(img, lung_mask)``: uint8 HxW image, uint8 HxW mask in {0, 1} (lungs without the
@@ -109,9 +154,11 @@ def chest_phantom(rng: np.random.Generator,
     """
     if not 0.0 <= opacity <= 1.0:
         raise ValueError(f'opacity must be in [0, 1], got {opacity}')
+    kn = knobs(difficulty)
     h, w = int(height), int(width)
     yy, xx = _grid(h, w)
-    j = lambda s: rng.uniform(-s, s)  # noqa: E731  (relative jitter)
+    var = kn['variation']
+    j = lambda s: rng.uniform(-s * var, s * var)  # noqa: E731  (relative jitter)
 
     cx = w * (0.5 + j(0.02))
     img = np.full((h, w), 28.0, np.float32)
@@ -127,7 +174,7 @@ def chest_phantom(rng: np.random.Generator,
                      w * (0.14 + j(0.01)))
     mediastinum = np.abs(xx - cx) < w * 0.055
     lung_mask = lungs & ~heart & ~mediastinum & body
-    img[lung_mask] = 55.0 + j(6)
+    img[lung_mask] = 105.0 - kn['lung_gap'] + j(6)
     img[heart & body] = 150.0 + j(8)
     spine = mediastinum & body
     vert = 0.5 + 0.5 * np.cos(2 * np.pi * yy / max(h * 0.06, 2.0))
@@ -151,11 +198,12 @@ def chest_phantom(rng: np.random.Generator,
 
     # Lung texture (vessels) so clear lungs are not flat.
     img[lung_mask] += (10.0 * _smooth_noise(rng, h, w, 12))[lung_mask]
+    _clutter(rng, img, body, kn['clutter'])
 
     if opacity > 0:
         patches = np.clip((_smooth_noise(rng, h, w, 6) - 0.15) / 0.6, 0, 1)
         lower = np.clip((yy - lung_cy + lung_ry) / (2 * lung_ry), 0.4, 1.0)  # lower lobes first
-        img[lung_mask] += (opacity * 120.0 * patches * lower)[lung_mask]
+        img[lung_mask] += (opacity * 120.0 * kn['contrast'] * patches * lower)[lung_mask]
 
     for (bx, by, bw, bh) in lesions:
         ncx, ncy = bx + bw / 2.0, by + bh / 2.0
@@ -166,10 +214,10 @@ def chest_phantom(rng: np.random.Generator,
             scx, scy = ncx + j(0.3) * bw, ncy + j(0.3) * bh
             nod = np.maximum(nod, 0.8 * np.exp(-0.5 * (((xx - scx) / (0.5 * sx))**2 +
                                                        ((yy - scy) / (0.5 * sy))**2)))
-        img[inside] += (110.0 * nod)[inside]
+        img[inside] += (110.0 * kn['contrast'] * nod)[inside]
 
     blur = 1 if min(h, w) >= 48 else 0
-    return _finish(rng, img, blur), lung_mask.astype(np.uint8)
+    return _finish(rng, img, blur, kn['noise']), lung_mask.astype(np.uint8)
 
 
 def _bone(img, yy, xx, p0, p1, radius, value):
@@ -181,9 +229,10 @@ def _bone(img, yy, xx, p0, p1, radius, value):
     return inside
 
 
-def _limb_layout(part: str, h: int, w: int, rng: np.random.Generator):
-    """Bone segments ((x0, y0), (x1, y1), radius) and joint blobs ((x, y), r) per body part."""
-    j = lambda s: rng.uniform(-s, s)  # noqa: E731
+def _limb_layout(part: str, h: int, w: int, rng: np.random.Generator, variation: float = 1.0):
+    """Bone segments ((x0, y0), (x1, y1), radius) and joint blobs ((x, y), r) per body part;
+    ``variation`` scales the positional jitter."""
+    j = lambda s: rng.uniform(-s * variation, s * variation)  # noqa: E731
     cx, s = w * (0.5 + j(0.04)), min(h, w)
     bones, blobs = [], []
     if part == 'XR_HUMERUS':
@@ -230,7 +279,7 @@ def _limb_layout(part: str, h: int, w: int, rng: np.random.Generator):
 
 
 def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: str,
-                 abnormal: bool) -> np.ndarray:
+                 abnormal: bool, difficulty: float = 0.0) -> np.ndarray:
     """A MURA-style upper-extremity radiograph.
 
     Args:
@@ -241,6 +290,8 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
             (e.g. ``'XR_WRIST'``, ``'wrist'``).
         abnormal (bool): add a pathology: a dark fracture gap across a bone with a slight offset,
             or bright metal hardware (plate and screws), chosen at random.
+        difficulty (float): in [0, 1], see :func:`knobs`. Defaults to 0.0 (the original
+            phantoms; the MURA generator uses :data:`DIFFICULTY`).
 
     Returns:
         numpy.ndarray: uint8 HxW image.
@@ -249,10 +300,12 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
     part = part if part.startswith('XR_') else 'XR_' + part
     if part not in MURA_BODY_PARTS:
         raise ValueError(f'unknown MURA body part {body_part!r}; expected one of {MURA_BODY_PARTS}')
+    kn = knobs(difficulty)
+    c = kn['contrast']
     h, w = int(height), int(width)
     yy, xx = _grid(h, w)
     img = np.full((h, w), 18.0, np.float32)
-    bones, blobs = _limb_layout(part, h, w, rng)
+    bones, blobs = _limb_layout(part, h, w, rng, kn['variation'])
     # Soft tissue envelope around the bones.
     soft = np.zeros((h, w), bool)
     for p0, p1, r in bones:
@@ -266,6 +319,7 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
     for (bx, by), r in blobs:
         blob = np.hypot(xx - bx, yy - by) < r
         img[blob] = np.maximum(img[blob], density + 15.0)
+    _clutter(rng, img, soft, kn['clutter'])
 
     if abnormal:
         k = int(rng.integers(len(bones)))
@@ -280,9 +334,9 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
             gap = _segment_dist(yy, xx, (fx - ex, fy - ey), (fx + ex, fy + ey))
             shaft = _segment_dist(yy, xx, (x0, y0), (x1, y1))
             callus = (gap < r * 1.2) & (shaft < r * 1.6) & ~bone_masks[k]
-            img[callus] += 45.0  # periosteal reaction around the break
+            img[callus] += 45.0 * c  # periosteal reaction around the break
             crack = (gap < max(min(h, w) * 0.035, 1.5)) & (shaft < r * 1.05)
-            img[crack] = 35.0
+            img[crack] = img[crack] * (1.0 - c) + 35.0 * c
         else:
             # Hardware: a near-saturated plate along the shaft with screw heads.
             ux, uy = (x1 - x0), (y1 - y0)
@@ -291,11 +345,12 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
             half = min(0.25 * n, max(h, w) * 0.2)
             plate = _segment_dist(yy, xx, (fx - ux * half, fy - uy * half),
                                   (fx + ux * half, fy + uy * half)) < max(r * 0.45, 1.0)
-            img[plate] = 250.0
+            img[plate] = img[plate] * (1.0 - c) + 250.0 * c
             for s in (-0.7, 0.0, 0.7):
                 sx, sy = fx + ux * half * s, fy + uy * half * s
-                img[np.hypot(xx - sx, yy - sy) < max(r * 0.7, 1.2)] = 245.0
-    return _finish(rng, img, 1 if min(h, w) >= 48 else 0)
+                screw = np.hypot(xx - sx, yy - sy) < max(r * 0.7, 1.2)
+                img[screw] = img[screw] * (1.0 - c) + 245.0 * c
+    return _finish(rng, img, 1 if min(h, w) >= 48 else 0, kn['noise'])
 
 
 def hand_phantom(rng: np.random.Generator, height: int, width: int, age_months: int) -> np.ndarray:

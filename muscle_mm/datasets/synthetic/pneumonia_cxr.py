@@ -16,7 +16,7 @@ import shutil
 
 import numpy as np
 
-from .phantom import chest_phantom, imwrite
+from .phantom import DIFFICULTY, chest_phantom, imwrite
 
 def _patient(name: str) -> str:
     """``IM-0011`` of ``IM-0011-0001-0002.jpeg``, ``person3`` of ``person3_virus_7.jpeg``."""
@@ -35,7 +35,8 @@ def generate(root: str,
              height: int = 40,
              width: int = 48,
              rgb_every: int = 5,
-             duplicates: int = 2) -> str:
+             duplicates: int = 2,
+             difficulty: float = DIFFICULTY) -> str:
     """Write ``num`` images (at least 8) and return the ``data_root`` for ``PneumoniaCXR``.
 
     Args:
@@ -53,6 +54,8 @@ def generate(root: str,
             (counted in ``num``): the first is a train/ PNEUMONIA image copied into test/, the
             second a train/ NORMAL image copied under another NORMAL patient's name, then
             alternating (fewer when a small set has no other patient there). Defaults to 2.
+        difficulty (float): phantom difficulty in [0, 1] (:func:`.phantom.knobs`: lesion
+            contrast, noise, clutter, anatomical variation). Defaults to ``phantom.DIFFICULTY``.
     """
     if num < 8:
         raise ValueError('PneumoniaCXR synthetic set needs num >= 8 (both classes in 3 folders)')
@@ -93,7 +96,7 @@ def generate(root: str,
     for idx, (folder, cls, name, opacity) in enumerate(written):
         h = height + int(rng.integers(8))
         w = width + int(rng.integers(8))
-        img, _ = chest_phantom(rng, h, w, opacity=opacity)
+        img, _ = chest_phantom(rng, h, w, opacity=opacity, difficulty=difficulty)
         rgb = bool(rgb_every) and idx % rgb_every == 1
         imwrite(osp.join(tree, folder, cls, name), img, 'rgb' if rgb else 'gray')
     for k in range(duplicates):

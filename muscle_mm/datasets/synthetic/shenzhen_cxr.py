@@ -16,7 +16,7 @@ from typing import Tuple
 
 import numpy as np
 
-from .phantom import chest_phantom, imwrite
+from .phantom import DIFFICULTY, chest_phantom, imwrite
 
 _SZ_AGE_FORMS = ('{sex} {age}yrs', '{sex} , {age}yrs', '{sex} {age}month', '{sex} {age}days')
 # Second SeedSequence word of every case seed: keeps name-seeded streams apart from the small
@@ -34,9 +34,10 @@ def case_stem(no: int) -> str:
     return f'CHNCXR_{no:04d}_{(no - 1) % 2}'
 
 
-def tb_chest(rng: np.random.Generator, stem: str, height: int,
-             width: int) -> Tuple[np.ndarray, np.ndarray]:
-    """``(img, lung_mask)`` for an NLM TB-set image: TB when the stem ends in ``_1``."""
+def tb_chest(rng: np.random.Generator, stem: str, height: int, width: int,
+             difficulty: float = DIFFICULTY) -> Tuple[np.ndarray, np.ndarray]:
+    """``(img, lung_mask)`` for an NLM TB-set image: TB when the stem ends in ``_1``;
+    ``difficulty`` as :func:`.phantom.knobs`."""
     if not stem.endswith(('_0', '_1')):
         raise ValueError(f'{stem}: NLM TB stems end in _0 (normal) or _1 (TB)')
     lesions = []
@@ -45,14 +46,16 @@ def tb_chest(rng: np.random.Generator, stem: str, height: int,
             bw = width * rng.uniform(0.12, 0.2)
             bh = height * rng.uniform(0.1, 0.16)
             lesions.append((cx * width - bw / 2, height * rng.uniform(0.22, 0.36), bw, bh))
-    return chest_phantom(rng, height, width, opacity=0.2 if lesions else 0.0, lesions=lesions)
+    return chest_phantom(rng, height, width, opacity=0.2 if lesions else 0.0, lesions=lesions,
+                         difficulty=difficulty)
 
 
-def case_image(stem: str, height: int = 64, width: int = 64) -> Tuple[np.ndarray, np.ndarray]:
+def case_image(stem: str, height: int = 64, width: int = 64,
+               difficulty: float = DIFFICULTY) -> Tuple[np.ndarray, np.ndarray]:
     """``(img, lung_mask)`` of Shenzhen case ``stem``, ``height + 0..7`` rows (the real sizes
     vary) by ``width``; the same for the same arguments in every generator and run."""
     rng = case_rng(stem)
-    return tb_chest(rng, stem, height + int(rng.integers(0, 8)), width)
+    return tb_chest(rng, stem, height + int(rng.integers(0, 8)), width, difficulty)
 
 
 def shenzhen_reading(rng: np.random.Generator, stem: str) -> str:
@@ -63,11 +66,12 @@ def shenzhen_reading(rng: np.random.Generator, stem: str) -> str:
 
 
 def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 64,
-               width: int = 64, reading: bool = True, mode: str = 'gray') -> np.ndarray:
+               width: int = 64, reading: bool = True, mode: str = 'gray',
+               difficulty: float = DIFFICULTY) -> np.ndarray:
     """Write one Shenzhen image ``<base>/CXR_png/<stem>.png`` (:func:`case_image`; ``height`` is
     its base height) and its reading (drawn from ``rng``), and return the lung mask. ``base`` is
     the folder holding ``CXR_png``."""
-    img, lung = case_image(stem, height, width)
+    img, lung = case_image(stem, height, width, difficulty)
     imwrite(osp.join(base, 'CXR_png', stem + '.png'), img, mode)
     if reading:
         path = osp.join(base, 'ClinicalReadings', stem + '.txt')
@@ -85,7 +89,8 @@ def generate(root: str,
              junk: bool = False,
              rgb: bool = False,
              height: int = 64,
-             width: int = 64) -> str:
+             width: int = 64,
+             difficulty: float = DIFFICULTY) -> str:
     """Write ``num`` images (half TB) and return the ``data_root`` for ``ShenzhenCXR``.
 
     Args:
@@ -102,6 +107,8 @@ def generate(root: str,
         height (int): base image height, plus 0..7 rows per case (the real ones are ~3000).
             Defaults to 64.
         width (int): image width. Defaults to 64.
+        difficulty (float): phantom difficulty in [0, 1] (:func:`.phantom.knobs`); the sets
+            that share these images must use the same. Defaults to ``phantom.DIFFICULTY``.
     """
     rng = np.random.default_rng(seed)
     base = root
@@ -110,7 +117,8 @@ def generate(root: str,
     if kaggle_nested:
         base = osp.join(base, 'ChinaSet_AllFiles')
     for i in range(num):
-        write_case(base, case_stem(i + 1), rng, height, width, mode='rgb' if rgb else 'gray')
+        write_case(base, case_stem(i + 1), rng, height, width, mode='rgb' if rgb else 'gray',
+                   difficulty=difficulty)
     if junk:
         for j in ('.DS_Store', 'Thumbs.db', '._CHNCXR_0001_0.png'):
             with open(osp.join(base, 'CXR_png', j), 'wb') as f:

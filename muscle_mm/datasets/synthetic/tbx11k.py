@@ -18,7 +18,7 @@ import os.path as osp
 import numpy as np
 
 from . import montgomery_cxr, shenzhen_cxr
-from .phantom import chest_phantom, imwrite
+from .phantom import DIFFICULTY, chest_phantom, imwrite
 
 CATEGORIES = [
     dict(id=1, name='ActiveTuberculosis', supercategory='Tuberculosis'),
@@ -49,7 +49,8 @@ def generate(root: str,
              num_health: int = 6,
              num_sick: int = 4,
              num_test: int = 2,
-             size: int = 64) -> str:
+             size: int = 64,
+             difficulty: float = DIFFICULTY) -> str:
     """Write ``num`` TB images (plus healthy, sick, test and extra ones) and return the
     ``data_root`` for ``TBX11K``.
 
@@ -64,6 +65,10 @@ def generate(root: str,
         num_test (int): Images in ``imgs/test`` (no labels). Defaults to 2.
         size (int): Image height and width (the real set is 512), except the ``mc+shenzhen``
             extras, which keep their NLM sizes. Defaults to 64.
+        difficulty (float): phantom difficulty in [0, 1] (:func:`.phantom.knobs`: lesion
+            contrast, noise, clutter, anatomical variation); also given to the ``mc+shenzhen``
+            extras, which equal the NLM sets' images at the same value. Defaults to
+            ``phantom.DIFFICULTY``.
     """
     if num < 4:
         raise ValueError('TBX11K synthetic set needs num >= 4 TB images')
@@ -76,7 +81,7 @@ def generate(root: str,
     def add(split, file_name, boxes, opacity):
         nonlocal ann_id
         img, _ = chest_phantom(rng, size, size, opacity=opacity,
-                               lesions=[b[:4] for b in boxes])
+                               lesions=[b[:4] for b in boxes], difficulty=difficulty)
         imwrite(osp.join(imgs, file_name), img, 'rgb')
         image = dict(id=len(records) + 1, file_name=file_name, width=size, height=size,
                      date_captured=DATE, license=1, coco_url='', flickr_url='')
@@ -97,7 +102,7 @@ def generate(root: str,
         add('val' if i % 4 == 3 else 'train', f'sick/s{i + 1:04d}.png', [], rng.uniform(0.3, 0.6))
 
     for i in range(num_test):
-        img, _ = chest_phantom(rng, size, size)
+        img, _ = chest_phantom(rng, size, size, difficulty=difficulty)
         imwrite(osp.join(imgs, 'test', f'{i + 1:04d}.png'), img, 'rgb')
 
     extra = []
@@ -110,12 +115,14 @@ def generate(root: str,
 
     for name in ('extra/da+db/train/n0001.png', 'extra/da+db/train/p0001.png',
                  'extra/da+db/val/n0002.jpg'):  # DA/DB: n* normal, p* TB
-        add_extra(name, chest_phantom(rng, size, size, opacity=0.5 if '/p' in name else 0.0)[0])
+        add_extra(name, chest_phantom(rng, size, size, opacity=0.5 if '/p' in name else 0.0,
+                                      difficulty=difficulty)[0])
     # The NLM images themselves, TB by their stem: Montgomery case 1 (normal) and Shenzhen
     # case 2 (TB), which every generated Montgomery / Shenzhen set of >= 2 images holds too.
     for module, no in ((montgomery_cxr, 1), (shenzhen_cxr, 2)):
         stem = module.case_stem(no)
-        add_extra(f'extra/mc+shenzhen/{stem}.png', module.case_image(stem)[0])
+        add_extra(f'extra/mc+shenzhen/{stem}.png',
+                  module.case_image(stem, difficulty=difficulty)[0])
 
     jdir = osp.join(base, 'annotations', 'json')
     ldir = osp.join(base, 'lists')
