@@ -99,8 +99,8 @@ def test_validation_matrix_and_forgetting_summary(trained):
         assert all(v is not None for v in out['matrix'][task]), (task, out['matrix'])
     assert set(out['summary']['per_task']) == set(TASKS)
     metrics = out['evaluations'][-1]['metrics']
-    for key in ('pneumonia/binary/auc', 'mura/binary/auc', 'lung/mIoU', 'lung/mDice',
-                'tbx/coco/bbox_mAP_50'):
+    for key in ('pneumonia/binary/auc', 'mura/binary/auc', 'lung/seg/dice', 'lung/seg/mIoU',
+                'tbx/coco/mAP50', 'tbx/coco/AP50_active', 'tbx/coco/AP50_latent'):
         assert key in metrics
 
 
@@ -152,7 +152,7 @@ def test_test_tool_scores_every_task(trained, data_dir):
     finally:
         os.chdir(cwd)
     assert {k.split('/')[0] for k in metrics} == set(TASKS)
-    for key in ('pneumonia/binary/auc', 'mura/binary/auc', 'lung/mIoU', 'tbx/coco/bbox_mAP_50'):
+    for key in ('pneumonia/binary/auc', 'mura/binary/auc', 'lung/seg/dice', 'tbx/coco/mAP50'):
         assert key in metrics
 
 

@@ -15,7 +15,7 @@
 # |              | (paper §2.2 "FC")        | (paper [13]; mmseg d8)    | (paper [14]; mmdet 1x)  |
 # | batch / GPU  | 32 (mmpretrain ResNet)   | 4 (mmseg: 2 at 512x1024,  | 4 (mmdet: 2 at 1333x800,|
 # |              |                          | about the same pixels)    | about the same pixels)  |
-# | metric       | Acc/Sen/Spe/AUC (95% CI) | mIoU, mDice               | mAP@0.5, AP act./latent |
+# | metric       | Acc/Sen/Spe/AUC (95% CI) | Dice (lung), mIoU         | mAP@0.5, AP act./latent |
 #
 # Splits: seed / mode from xray_splits.py, shared with the MD-MoCo pool. Loaders: 4 workers, not
 # persistent (the continual loop alternates four loaders; persistent pools would idle 4x).
@@ -35,7 +35,8 @@ def _loader(dataset, batch_size, shuffle, collate):
 
 def _split(type, scope, root, split, pipeline, **kw):
     return dict(type=type, _scope_=scope, data_root=root, split=split,
-                seed=_base_.xray_split_seed, pipeline=pipeline, **kw)
+                seed=_base_.xray_split_seed, split_dir=_base_.xray_split_dir, pipeline=pipeline,
+                **kw)
 
 
 xray_hflip = dict(type='RandomFlip', prob=0.5, direction='horizontal')
@@ -112,9 +113,10 @@ lung_train_dataloader = dict(_loader(
 lung_val_dataloader, lung_test_dataloader = (_loader(
     _split('ChestXrayMasks', 'mmseg', lung_data_root, s, lung_test_pipeline),
     batch_size=4, shuffle=False, collate='pseudo_collate') for s in ('val', 'test'))
-# mIoU and mDice over both classes (background and lung), as mmseg reports them.
+# Tab. 3: Dice of the lung and mIoU over background + lung (muscle_mm DiceIoUMetric on mmseg's
+# IoUMetric: seg/dice, seg/mIoU, seg/mDice).
 lung_val_evaluator = lung_test_evaluator = [
-    dict(type='IoUMetric', _scope_='mmseg', iou_metrics=['mIoU', 'mDice'])]
+    dict(type='DiceIoUMetric', _scope_='mmseg', foreground_index=1)]
 
 # --- TB detection: ActiveTuberculosis / ObsoletePulmonaryTuberculosis (latent) -------------------
 tbx_train_pipeline = [_base_.xray_load, dict(type='LoadAnnotations', with_bbox=True),
@@ -185,6 +187,8 @@ tbx_val_dataloader, tbx_test_dataloader = (_loader(
     _split('TBX11K', 'mmdet', tbx_data_root, s, tbx_test_pipeline,
            split_mode=_base_.xray_split_mode, test_mode=True),
     batch_size=4, shuffle=False, collate='pseudo_collate') for s in ('val', 'test'))
-# pycocotools through mmdet's CocoMetric: bbox_mAP_50 and, classwise, AP of active / latent TB.
+# Tab. 3: AP at IoU 0.5 of active and of latent TB and their mean, by pycocotools (muscle_mm
+# ClasswiseAP50Metric on mmdet's CocoMetric: coco/mAP50, coco/AP50_active, coco/AP50_latent).
 tbx_val_evaluator = tbx_test_evaluator = [
-    dict(type='CocoMetric', _scope_='mmdet', metric='bbox', classwise=True)]
+    dict(type='ClasswiseAP50Metric', _scope_='mmdet', classwise=True,
+         class_aliases=dict(ActiveTuberculosis='active', ObsoletePulmonaryTuberculosis='latent'))]

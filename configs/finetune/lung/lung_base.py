@@ -28,9 +28,8 @@ model = _base_.lung_model
 train_dataloader = _base_.lung_train_dataloader
 val_dataloader = _base_.lung_val_dataloader
 test_dataloader = _base_.lung_test_dataloader
-# Tab. 3's Dice (lung) and mIoU (background + lung) from one pass; the stock IoUMetric gives
-# mIoU and mDice over both classes only.
-val_evaluator = test_evaluator = [dict(type='DiceIoUMetric', _scope_='mmseg', foreground_index=1)]
+val_evaluator = _base_.lung_val_evaluator  # Tab. 3: Dice (lung), mIoU (background + lung)
+test_evaluator = _base_.lung_test_evaluator
 
 optim_wrapper = dict(type='OptimWrapper', clip_grad=None,
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))

@@ -28,11 +28,8 @@ model = _base_.tbx_model
 train_dataloader = _base_.tbx_train_dataloader
 val_dataloader = _base_.tbx_val_dataloader
 test_dataloader = _base_.tbx_test_dataloader
-# mmdet's CocoMetric plus the unrounded AP@0.5 of each class, named as in Tab. 3.
-tbx_ap50 = dict(type='ClasswiseAP50Metric', _scope_='mmdet', classwise=True,
-                class_aliases=dict(ActiveTuberculosis='active',
-                                   ObsoletePulmonaryTuberculosis='latent'))
-val_evaluator = test_evaluator = [tbx_ap50]
+val_evaluator = _base_.tbx_val_evaluator  # Tab. 3: mAP@0.5, AP@0.5 of active / latent TB
+test_evaluator = _base_.tbx_test_evaluator
 
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=1e-4))

@@ -13,8 +13,8 @@ from muscle_mm.evaluation.continual_summary import continual_summary
 from muscle_mm.registry import HOOKS
 
 # The paper's headline metric of each task (Tab. 2 and 3); override per config.
-DEFAULT_PRIMARY = dict(pneumonia='binary/auc', mura='binary/auc', lung='mIoU',
-                       tbx='coco/bbox_mAP_50')
+DEFAULT_PRIMARY = dict(pneumonia='binary/auc', mura='binary/auc', lung='seg/dice',
+                       tbx='coco/mAP50')
 
 
 def _number(value) -> Optional[float]:
@@ -37,7 +37,7 @@ class ContinualMetricsHook(Hook):
 
     Args:
         primary_metrics (dict[str, str], optional): Task -> metric name (without the task prefix).
-            Defaults to AUC for pneumonia / mura, mIoU for lung, mAP@0.5 for tbx.
+            Defaults to AUC for pneumonia / mura, the lung Dice, mAP@0.5 for tbx.
         filename (str): Defaults to 'continual_metrics.json'.
     """
 
