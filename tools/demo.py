@@ -6,7 +6,8 @@ Stages (each the project's real configs, scaled down by their own options; nothi
 separate toy implementation):
   1. write the nine datasets' real layouts with X-ray phantoms (data/<Name>/);
   2. report leakage between the MD-MoCo pool and the downstream val/test splits;
-  3. MD-MoCo pre-training of a ResNet-18 (configs/muscle/mdmoco_r18_demo.py);
+  3. MD-MoCo pre-training of a ResNet-18 (configs/muscle/mdmoco_r18_demo.py), and a linear probe
+     of its frozen features against a Kaiming-initialized backbone;
   4. MUSCLE and MUSCLE-- continual learning from it over the four tasks
      (configs/muscle/muscle_r18_demo.py, muscle_minus_r18_demo.py);
   5. fine-tuning of Pneumonia, MURA, Lung and TBX from Scratch, MD-MoCo, MUSCLE-- and MUSCLE
@@ -19,6 +20,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import resource
 import sys
 import time
@@ -37,12 +39,35 @@ INITS = ('scratch', 'mdmoco', 'muscle_minus', 'muscle')
 SIZES = dict(
     demo=dict(hw=(128, 80), pool_num=48, task_num=dict(PneumoniaCXR=160, MURA=160,
                                                        ChestXrayMasks=48, TBX11K=48),
-              mdmoco_epochs=3, rounds=2, finetune_epochs=dict(pneumonia=4, mura=4, lung=4,
-                                                              tbx=4)),
+              mdmoco_epochs=3, rounds=2, inits=INITS,
+              finetune_epochs=dict(pneumonia=4, mura=4, lung=4, tbx=4)),
     tiny=dict(hw=(64, 40), pool_num=None, task_num=dict(PneumoniaCXR=40, MURA=40,
                                                         ChestXrayMasks=16, TBX11K=20),
-              mdmoco_epochs=1, rounds=1, finetune_epochs=dict(pneumonia=1, mura=1, lung=1,
-                                                              tbx=1)))
+              mdmoco_epochs=1, rounds=1, inits=('scratch', 'muscle'),
+              finetune_epochs=dict(pneumonia=1, mura=1, lung=1, tbx=1)))
+
+
+class Console:
+    """The demo's terminal: its own progress lines, the grid's run lines and the results; the
+    libraries' logs (configs, hook tables, every iteration) go to ``<out>/demo.log`` only."""
+    SHOWN = re.compile(r'^(====|\[demo\]|grid:|\[\d+/\d+\] |    log: |table: |figure )')
+
+    def __init__(self, log_path, terminal):
+        self.log, self.terminal = open(log_path, 'a'), terminal
+        self.show_all, self._part = False, ''
+
+    def write(self, text):
+        self.log.write(text)
+        self._part += text
+        *lines, self._part = self._part.split('\n')
+        for line in lines:
+            if self.show_all or self.SHOWN.match(line):
+                self.terminal.write(line + '\n')
+        return len(text)
+
+    def flush(self):
+        self.log.flush()
+        self.terminal.flush()
 
 
 class Progress:
@@ -108,10 +133,24 @@ def main(argv=None):
     p.add_argument('--size', choices=list(SIZES), default='demo')
     p.add_argument('--seed', type=int, default=0)
     args = p.parse_args(argv)
-    s = SIZES[args.size]
     out = osp.abspath(args.out)
     os.makedirs(out, exist_ok=True)
+    terminal = sys.stdout
+    console = Console(osp.join(out, 'demo.log'), terminal)
+    sys.stdout = sys.stderr = console
+    cwd = os.getcwd()
+    try:
+        return run(args, out, console)
+    finally:
+        os.chdir(cwd)
+        sys.stdout, sys.stderr = terminal, sys.__stderr__
+        console.log.close()
+
+
+def run(args, out, console):
+    s = SIZES[args.size]
     progress = Progress(6)
+    print(f'[demo] full logs: {out}/demo.log', flush=True)
     import muscle_mm  # noqa: F401
     from muscle_mm.datasets.synthetic import generate_all
 
@@ -124,7 +163,9 @@ def main(argv=None):
 
     progress.stage('leakage between the MD-MoCo pool and the downstream val/test splits')
     import check_leakage
+    console.show_all = True
     check_leakage.main([osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')])
+    console.show_all = False
     reset()
 
     progress.stage('MD-MoCo pre-training (ResNet-18)')
@@ -136,6 +177,14 @@ def main(argv=None):
                   f'param_scheduler.0.end={s["mdmoco_epochs"]}',
                   f'randomness.seed={args.seed}'] + shrink(config, args.size))
     backbones = dict(mdmoco=export_backbone(ckpt, osp.join(out, 'mdmoco_r18')))
+    print('[demo] linear probe on PneumoniaCXR (frozen features, logistic regression): '
+          'Kaiming init vs MD-MoCo', flush=True)
+    import linear_probe
+    console.show_all = True
+    linear_probe.main([config, '--checkpoints', 'kaiming', backbones['mdmoco'], '--dataset',
+                       'PneumoniaCXR', '--out', osp.join(out, 'linear_probe.json')])
+    console.show_all = False
+    reset()
 
     progress.stage('continual learning over the four tasks: MUSCLE, then MUSCLE--')
     matrices = {}
@@ -153,23 +202,25 @@ def main(argv=None):
         with open(osp.join(work, 'continual_metrics.json')) as f:
             matrices[init] = json.load(f)
 
-    progress.stage(f'fine-tuning {len(TASKS)} tasks x {len(INITS)} initializations, then test')
+    progress.stage(f'fine-tuning {len(TASKS)} tasks x {len(s["inits"])} initializations, then test')
     import run_grid
     grid = osp.join(out, 'grid')
     pretrained = [f'{init}_r18={path}' for init, path in backbones.items()]
     files = []
     for k, task in enumerate(TASKS, 1):
         print(f'[demo] task {k}/{len(TASKS)}: {task}', flush=True)
-        files = run_grid.main(['--tasks', task, '--inits', *INITS, '--depths', '18', '--seeds',
-                               str(args.seed), '--work-dir', grid, '--pretrained', *pretrained,
-                               '--figures', '--cfg-options', *finetune_options(args.size, task)])
+        files += run_grid.main(['--tasks', task, '--inits', *s['inits'], '--depths', '18',
+                                '--seeds', str(args.seed), '--work-dir', grid, '--pretrained',
+                                *pretrained, '--figures', '--cfg-options',
+                                *finetune_options(args.size, task)])
         reset()
 
     progress.stage('results')
-    for path in files:
-        if path.endswith('.md'):
-            with open(path) as f:
-                print(f.read())
+    console.show_all = True
+    tables = sorted({f for f in files if f.endswith('.md')})
+    for path in tables:
+        with open(path) as f:
+            print(f.read())
     for init, m in matrices.items():
         print(f'continual stage, {init}: primary val metric per task after each round')
         for task in m['tasks']:
@@ -179,7 +230,9 @@ def main(argv=None):
         if summ['final_average'] is not None:
             print(f'  final average {summ["final_average"]:.2f}, average forgetting '
                   f'{summ["average_forgetting"]:.2f}, average BWT {summ["average_bwt"]:.2f}')
-    print('\nfigures:', *[f for f in files if f.endswith('.png')], sep='\n  ')
+    print(f'\nfigures (in {grid}):', *[osp.basename(f) for f in files if f.endswith('.png')],
+          sep='\n  ')
+    print('tables:', *tables, sep='\n  ')
     print('checkpoints (backbone.*, for init_cfg=dict(type="Pretrained", prefix="backbone.")):',
           *[f'{k}: {v}' for k, v in backbones.items()], sep='\n  ')
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20

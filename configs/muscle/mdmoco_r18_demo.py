@@ -7,13 +7,17 @@
 # | batch x procs  | 32 x 8 = 256                 | 16 x 1                                     |
 # | queue          | 65536                        | 256 (a multiple of the batch)              |
 # | neck           | 512 -> 512 -> 128            | 512 -> 128 -> 64                           |
+# | split-batch BN | 8 groups (one process)       | 2 groups of 8                              |
 # | epochs         | 200, cosine                  | 4, cosine                                  |
 # | lr             | 0.03 (SGD, batch 256)        | 0.03 (not scaled: the demo wants movement) |
 # Everything else (data pool, Z-score, views without crop/blur/jitter, Kaiming init) is the real one.
 # Data roots are the defaults, data/<Name>, relative to the directory the demo runs in.
 _base_ = ['./mdmoco_r18.py']
 
-model = dict(queue_len=256, feat_dim=64, neck=dict(hid_channels=128, out_channels=64))
+# One process: split-batch BN in 2 groups of 8 (the real configs' 8 groups would leave 2 samples
+# per group at batch 16).
+model = dict(queue_len=256, feat_dim=64, neck=dict(hid_channels=128, out_channels=64),
+             single_process_bn_splits=2)
 
 train_dataloader = dict(
     batch_size=16,
@@ -21,7 +25,7 @@ train_dataloader = dict(
     persistent_workers=False,
     dataset=dict(pipeline=[
         dict(type='LoadXRayImage', to_gray3=False),  # as mdmoco_r18.py
-        dict(type='Resize', scale=(80, 128), keep_ratio=False),
+        dict(_base_.xray_resize, scale=(80, 128)),  # the real resize (area), smaller
         dict(type='MultiView', num_views=2, transforms=[{{_base_.view_pipeline}}]),
         dict(type='PackInputs'),
     ]))
