@@ -56,6 +56,11 @@ class MultiTaskValLoop(BaseLoop):
     def dataloader(self) -> DataLoader:
         return self.dataloaders[self.task]
 
+    @property
+    def evaluator(self):
+        raise AttributeError(f'{type(self).__name__} has one evaluator per task: use '
+                             f'.evaluators[task] (tasks: {list(self.evaluators)})')
+
     def run(self) -> dict:
         stage = self.stage
         self.runner.call_hook(f'before_{stage}')

@@ -84,7 +84,8 @@ def test_checkpoint_loads_into_a_plain_bn_model():
 
 
 def test_configs_turn_it_on_with_a_batch_it_divides():
-    for name in ('mdmoco_r50.py', 'mdmoco_r18.py', 'mdmoco_r18_demo.py'):
+    # the real configs: MoCo v2's 8 GPUs; the demo (batch 16): 2 groups of 8 samples
+    for name, splits in (('mdmoco_r50.py', 8), ('mdmoco_r18.py', 8), ('mdmoco_r18_demo.py', 2)):
         cfg = Config.fromfile(str(CONFIGS / 'muscle' / name))
-        assert cfg.model.single_process_bn_splits == 8
+        assert cfg.model.single_process_bn_splits == splits, name
         assert cfg.train_dataloader.batch_size % cfg.model.single_process_bn_splits == 0, name
