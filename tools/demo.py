@@ -121,8 +121,9 @@ def reset():
 
 def train(config, work_dir, options):
     import train as train_tool
-    runner = train_tool.main([config, '--work-dir', work_dir, '--cfg-options'] + options)
-    ckpt = osp.join(work_dir, f'epoch_{runner.epoch}.pth')
+    train_tool.main([config, '--work-dir', work_dir, '--cfg-options'] + options)
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:  # written by mmengine's CheckpointHook
+        ckpt = f.read().strip()
     reset()
     return ckpt
 

@@ -91,9 +91,8 @@ class ContinualMetricsHook(Hook):
 
     def _first_trained(self, loop, tasks) -> Dict[str, int]:
         """Index of the first row at which each task had been trained once."""
-        first = {}
-        for i, row in enumerate(self.rows):
-            for seg in loop.plan.segments:
-                if seg.start + seg.length <= row['iter']:
-                    first.setdefault(seg.task, i)
-        return {t: first.get(t, len(self.rows)) for t in tasks}
+        done = {}  # task -> iteration at which its first task iterate ends
+        for seg in loop.plan.segments:
+            done.setdefault(seg.task, seg.start + seg.length)
+        return {t: next((i for i, row in enumerate(self.rows) if row['iter'] >= done[t]),
+                        len(self.rows)) for t in tasks}
