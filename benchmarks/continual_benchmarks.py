@@ -1,7 +1,7 @@
 """MUSCLE's continual stage: task-switching overhead, and forgetting with and without L2-SP.
 
     python benchmarks/continual_benchmarks.py switching   [--repeats 3]
-    python benchmarks/continual_benchmarks.py forgetting  [--seeds 0 1 2]
+    python benchmarks/continual_benchmarks.py forgetting  [--seeds 0 1 2] [--strengths 5e-5 ...]
 
 Both run the real configs (configs/muscle/muscle_r18_demo.py, i.e. muscle_r18.py at demo size:
 128x80 inputs, CPU) on generated X-ray layouts written to --data (default work_dirs/bench_data).
@@ -13,7 +13,8 @@ switching: the loop's training time for one round of the four tasks (task switch
 forgetting: two tasks in a fixed order (pneumonia, then mura), one round, validation after each
     task iterate. Forgetting = pneumonia's val AUC after pneumonia minus after mura, with L2-SP
     (MUSCLE's settings) and without (weight decay only, MUSCLE--'s), per seed. The paper's claim is
-    that L2-SP forgets less; the script prints what comes out.
+    that L2-SP forgets less; the script prints what comes out, for MUSCLE's strength (5e-5)
+    and stronger ones (--strengths) beside weight decay alone.
 """
 import argparse
 import json
@@ -88,13 +89,20 @@ def switching(args):
 
 
 def forgetting(args):
+    settings = [(f'L2-SP strength {lam:g}' + (' (MUSCLE)' if lam == 5e-5 else ''), DEMO, lam)
+                for lam in args.strengths] + [('weight decay (MUSCLE--)', MINUS, None)]
     rows = []
     for seed in args.seeds:
-        for name, base in (('L2-SP (MUSCLE)', DEMO), ('weight decay (MUSCLE--)', MINUS)):
-            cfg = config(base, f'{args.work}/forget_{seed}_{name[:5]}', ['pneumonia', 'mura'],
+        for name, base, lam in settings:
+            tag = 'wd' if lam is None else f'l2sp{lam:g}'
+            cfg = config(base, f'{args.work}/forget_{seed}_{tag}', ['pneumonia', 'mura'],
                          seed=seed, validate=True)
             cfg.train_cfg.task_order = ['pneumonia', 'mura']
             cfg.train_cfg.val_after_each_task = True
+            if lam is not None:
+                for hook in cfg.custom_hooks:
+                    if hook['type'] == 'L2SPHook':
+                        hook['strength'] = lam
             if base == MINUS:
                 cfg.param_scheduler = [dict(type='CyclicCosineLR', period='task', eta_min=1e-4,
                                             by_epoch=False)]  # only L2-SP differs
@@ -102,13 +110,14 @@ def forgetting(args):
             with open(osp.join(runner.work_dir, 'continual_metrics.json')) as f:
                 auc = json.load(f)['matrix']['pneumonia']
             rows.append((seed, name, auc[0], auc[1], auc[0] - auc[1]))
-            print(f'seed {seed}  {name:24s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
+            print(f'seed {seed}  {name:30s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
                   f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}', flush=True)
-    for name in ('L2-SP (MUSCLE)', 'weight decay (MUSCLE--)'):
+    for name, _, _ in settings:
         f = [r[4] for r in rows if r[1] == name]
+        after = [r[3] for r in rows if r[1] == name]
         spread = statistics.stdev(f) if len(f) > 1 else 0.0
-        print(f'{name:24s} forgetting mean {statistics.mean(f):+.2f} +- {spread:.2f} '
-              f'(AUC points, {len(f)} seeds)')
+        print(f'{name:30s} forgetting mean {statistics.mean(f):+.2f} +- {spread:.2f}, AUC after '
+              f'mura {statistics.mean(after):.2f} (AUC points, {len(f)} seeds)')
 
 
 def main(argv=None):
@@ -119,6 +128,10 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--num', type=int, default=80, help='images per generated dataset')
+    p.add_argument('--strengths', type=float, nargs='+', default=[5e-5, 1e-3, 1e-2],
+                   help="L2-SP strengths (lambda of eq. 2) to compare; 5e-5 is MUSCLE's config, "
+                   "1e-2 about the L2-SP paper's scale (its alpha 0.1 / beta 0.01); "
+                   'default: 5e-5 1e-3 1e-2')
     args = p.parse_args(argv)
     args.work = osp.abspath(args.work)
     if not osp.isdir(osp.join(args.data, 'data', 'TBX11K')):

@@ -37,10 +37,14 @@ BENCHMARKS = {
                             'continual loop vs the same iterations per task alone (goal <= 1.05)'),
     'continual_forgetting': ([PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
                               'work_dirs/bench_data_240', '--num', '240'],
-                             'forgetting of task A after task B, with and without L2-SP, 3 seeds'),
+                             'forgetting of task A after task B: weight decay alone and L2-SP at '
+                             "MUSCLE's strength and stronger ones, 3 seeds"),
     'demo': (['bash', 'tools/demo.sh', 'work_dirs/bench_demo'],
              'make demo: wall time and peak memory (goal < 10 min, < 6 GiB on 2 cores), and the '
-             "paper's comparisons in miniature on the synthetic data"),
+             "paper's comparisons in miniature on the synthetic data (one seed)"),
+    'paper_claims': ([PY, 'tools/demo.py', 'work_dirs/bench_claims', '--seeds', '0', '1', '2'],
+                     "the paper's comparisons in miniature over 3 seeds, paired by seed: linear "
+                     'probe and fine-tuning after MD-MoCo vs Scratch, MUSCLE vs MUSCLE--'),
 }
 LOG_LINE = re.compile(r'^\d\d/\d\d \d\d:\d\d:\d\d - mmengine - |Warning|warnings.warn|^\s*$|'
                       r'^(loading annotations|Done \(t=|creating index|index created)|'
@@ -75,7 +79,7 @@ def run(name: str, device: str) -> str:
     minutes = (time.time() - t0) / 60
     kept = [line for line in proc.stdout.splitlines() if not LOG_LINE.search(line)]
     status = 'ok' if proc.returncode == 0 else f'FAILED (exit {proc.returncode})'
-    body = '\n'.join(kept[-40:])
+    body = '\n'.join(kept[-120:])
     shown = ' '.join('python' if c == PY else c for c in cmd)
     return (f'## {name}\n\n{what}.\n\n`{shown}` - {status}, {minutes:.1f} min, taken {stamp} '
             f'on: {machine()}\n\n```\n{body}\n```\n')

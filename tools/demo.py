@@ -1,6 +1,6 @@
 """`make demo`: the whole MUSCLE pipeline on generated X-ray data, on the CPU, in one process.
 
-    python tools/demo.py [OUT_DIR] [--size tiny|demo] [--seed 0]
+    python tools/demo.py [OUT_DIR] [--size tiny|demo] [--seeds 0 [1 2 ...]] [--data-seed 0]
 
 Stages (each the project's real configs, scaled down by their own options; nothing here is a
 separate toy implementation):
@@ -12,7 +12,10 @@ separate toy implementation):
      (configs/muscle/muscle_r18_demo.py, muscle_minus_r18_demo.py);
   5. fine-tuning of Pneumonia, MURA, Lung and TBX from Scratch, MD-MoCo, MUSCLE-- and MUSCLE
      (configs/finetune/*, through tools/run_grid.py), each tested on its test split;
-  6. Tables 2 and 3, the ROC / lung / TB figures, the continual task x round matrix, checkpoints.
+  6. Tables 2 and 3, the ROC / lung / TB figures, the continual task x round matrix, the paper's
+     comparisons paired by seed (tools/analysis_tools/paper_claims.py), checkpoints.
+With several --seeds, stages 3-5 run once per seed on the same generated data (folders
+``<stage>_r18/seed<N>/``, ``grid/<task>/<run>/seed<N>/``); the tables show mean ± sd over seeds.
 Everything runs in this process (one import of torch and the mm libraries instead of twenty).
 --size tiny is the smallest pipeline, for the test suite.
 """
@@ -139,8 +142,13 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('out', nargs='?', default='work_dirs/demo')
     p.add_argument('--size', choices=list(SIZES), default='demo')
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seeds', type=int, nargs='+', default=[0],
+                   help='run stages 3-5 once per seed (on the same data); the tables and the '
+                   "paper's comparisons then give mean ± sd over seeds (default: 0)")
+    p.add_argument('--data-seed', type=int, default=0, help='seed of the generated data')
     args = p.parse_args(argv)
+    if len(set(args.seeds)) != len(args.seeds):
+        p.error(f'--seeds repeats a seed: {args.seeds}')
     out = osp.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     terminal = sys.stdout
@@ -155,18 +163,73 @@ def main(argv=None):
         console.log.close()
 
 
+def pretrain(args, out, seed, console):
+    """MD-MoCo with this seed, its backbone, and the linear probe against Kaiming init."""
+    s, config = SIZES[args.size], osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')
+    work = osp.join(out, 'mdmoco_r18', f'seed{seed}')
+    ckpt = train(config, work, [f'train_cfg.max_epochs={s["mdmoco_epochs"]}',
+                                f'param_scheduler.0.T_max={s["mdmoco_epochs"]}',
+                                f'param_scheduler.0.end={s["mdmoco_epochs"]}',
+                                f'randomness.seed={seed}'] + shrink(config, args.size))
+    backbone = export_backbone(ckpt, work)
+    print('[demo] linear probe on PneumoniaCXR (frozen features, logistic regression): '
+          'Kaiming init vs MD-MoCo', flush=True)
+    import linear_probe
+    console.show_all = True
+    linear_probe.main([config, '--checkpoints', 'kaiming', backbone, '--dataset',
+                       'PneumoniaCXR', '--seed', str(seed),
+                       '--out', osp.join(out, f'linear_probe_seed{seed}.json')])
+    console.show_all = False
+    reset()
+    return backbone
+
+
+def continual(args, out, seed, mdmoco):
+    """MUSCLE and MUSCLE-- from the MD-MoCo backbone: their backbones and task x round matrices."""
+    s, backbones, matrices = SIZES[args.size], {}, {}
+    for init, config in (('muscle', 'muscle_r18_demo.py'),
+                         ('muscle_minus', 'muscle_minus_r18_demo.py')):
+        work = osp.join(out, f'{init}_r18', f'seed{seed}')
+        print(f'[demo] {init}: {work}', flush=True)
+        config = osp.join(CONFIGS, 'muscle', config)
+        ckpt = train(config, work, continual_options(config, args.size, mdmoco)
+                     + [f'randomness.seed={seed}'] + (
+                         [f'param_scheduler.0.T_max={s["rounds"]}',
+                          f'param_scheduler.0.end={s["rounds"]}'] if init == 'muscle_minus'
+                         else []))
+        backbones[init] = export_backbone(ckpt, work)
+        with open(osp.join(work, 'continual_metrics.json')) as f:
+            matrices[init] = json.load(f)
+    return backbones, matrices
+
+
+def finetune(args, out, seed, backbones):
+    """Every task from every initialization with this seed, through tools/run_grid.py."""
+    import run_grid
+    s, files = SIZES[args.size], []
+    pretrained = [f'{init}_r18={path}' for init, path in backbones.items()]
+    for k, task in enumerate(TASKS, 1):
+        print(f'[demo] task {k}/{len(TASKS)}: {task}', flush=True)
+        files += run_grid.main(['--tasks', task, '--inits', *s['inits'], '--depths', '18',
+                                '--seeds', str(seed), '--work-dir', osp.join(out, 'grid'),
+                                '--pretrained', *pretrained, '--figures', '--cfg-options',
+                                *finetune_options(args.size, task)])
+        reset()
+    return files
+
+
 def run(args, out, console):
-    s = SIZES[args.size]
-    progress = Progress(6)
+    s, seeds = SIZES[args.size], args.seeds
+    progress = Progress(3 + 3 * len(seeds))
     print(f'[demo] full logs: {out}/demo.log', flush=True)
     import muscle_mm  # noqa: F401
     from muscle_mm.datasets.synthetic import generate_all
 
     progress.stage(f'writing the nine X-ray layouts under {out}/data')
     pool_sets = ['NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABoneAge']
-    generate_all(osp.join(out, 'data'), num=s['pool_num'], seed=args.seed, only=pool_sets)
+    generate_all(osp.join(out, 'data'), num=s['pool_num'], seed=args.data_seed, only=pool_sets)
     for name, num in s['task_num'].items():
-        generate_all(osp.join(out, 'data'), num=num, seed=args.seed, only=[name])
+        generate_all(osp.join(out, 'data'), num=num, seed=args.data_seed, only=[name])
     os.chdir(out)  # the configs' data roots are data/<Name>, relative to here
 
     progress.stage('leakage between the MD-MoCo pool and the downstream val/test splits')
@@ -176,79 +239,57 @@ def run(args, out, console):
     console.show_all = False
     reset()
 
-    progress.stage('MD-MoCo pre-training (ResNet-18)')
-    h, w = s['hw']
-    config = osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')
-    ckpt = train(config, osp.join(out, 'mdmoco_r18'),
-                 [f'train_cfg.max_epochs={s["mdmoco_epochs"]}',
-                  f'param_scheduler.0.T_max={s["mdmoco_epochs"]}',
-                  f'param_scheduler.0.end={s["mdmoco_epochs"]}',
-                  f'randomness.seed={args.seed}'] + shrink(config, args.size))
-    backbones = dict(mdmoco=export_backbone(ckpt, osp.join(out, 'mdmoco_r18')))
-    print('[demo] linear probe on PneumoniaCXR (frozen features, logistic regression): '
-          'Kaiming init vs MD-MoCo', flush=True)
-    import linear_probe
-    console.show_all = True
-    linear_probe.main([config, '--checkpoints', 'kaiming', backbones['mdmoco'], '--dataset',
-                       'PneumoniaCXR', '--out', osp.join(out, 'linear_probe.json')])
-    console.show_all = False
-    reset()
-
-    progress.stage('continual learning over the four tasks: MUSCLE, then MUSCLE--')
-    matrices = {}
-    for init, config in (('muscle', 'muscle_r18_demo.py'),
-                         ('muscle_minus', 'muscle_minus_r18_demo.py')):
-        work = osp.join(out, f'{init}_r18')
-        print(f'[demo] {init}: {work}', flush=True)
-        config = osp.join(CONFIGS, 'muscle', config)
-        ckpt = train(config, work, continual_options(config, args.size, backbones['mdmoco'])
-                     + [f'randomness.seed={args.seed}'] + (
-                         [f'param_scheduler.0.T_max={s["rounds"]}',
-                          f'param_scheduler.0.end={s["rounds"]}'] if init == 'muscle_minus'
-                         else []))
-        backbones[init] = export_backbone(ckpt, work)
-        with open(osp.join(work, 'continual_metrics.json')) as f:
-            matrices[init] = json.load(f)
-
-    progress.stage(f'fine-tuning {len(TASKS)} tasks x {len(s["inits"])} initializations, then test')
-    import run_grid
-    grid = osp.join(out, 'grid')
-    pretrained = [f'{init}_r18={path}' for init, path in backbones.items()]
-    files = []
-    for k, task in enumerate(TASKS, 1):
-        print(f'[demo] task {k}/{len(TASKS)}: {task}', flush=True)
-        files += run_grid.main(['--tasks', task, '--inits', *s['inits'], '--depths', '18',
-                                '--seeds', str(args.seed), '--work-dir', grid, '--pretrained',
-                                *pretrained, '--figures', '--cfg-options',
-                                *finetune_options(args.size, task)])
-        reset()
+    backbones, matrices, files = {}, {}, []
+    for k, seed in enumerate(seeds, 1):
+        of = f'seed {seed}' + (f', {k}/{len(seeds)}' if len(seeds) > 1 else '')
+        progress.stage(f'MD-MoCo pre-training (ResNet-18; {of})')
+        backbones[seed] = dict(mdmoco=pretrain(args, out, seed, console))
+        progress.stage(f'continual learning over the four tasks: MUSCLE, then MUSCLE-- ({of})')
+        b, matrices[seed] = continual(args, out, seed, backbones[seed]['mdmoco'])
+        backbones[seed].update(b)
+        progress.stage(f'fine-tuning {len(TASKS)} tasks x {len(s["inits"])} initializations, '
+                       f'then test ({of})')
+        files += finetune(args, out, seed, backbones[seed])
 
     progress.stage('results')
     console.show_all = True
-    tables = sorted({f for f in files if f.endswith('.md')})
+    report(args, out, seeds, backbones, matrices, files, progress)
+    return dict(backbones=backbones, files=files, matrices=matrices)
+
+
+def report(args, out, seeds, backbones, matrices, files, progress):
+    s, (h, w) = SIZES[args.size], SIZES[args.size]['hw']
+    tables = sorted({f for f in files if f.endswith('.md')})  # the last write has every seed
     for path in tables:
         with open(path) as f:
             print(f.read())
-    for init, m in matrices.items():
-        print(f'continual stage, {init}: primary val metric per task after each round')
-        for task in m['tasks']:
-            row = ', '.join('-' if v is None else f'{v:.2f}' for v in m['matrix'][task])
-            print(f'  {m["primary_metrics"][task]:28s} {row}')
-        summ = m['summary']
-        if summ['final_average'] is not None:
-            print(f'  final average {summ["final_average"]:.2f}, average forgetting '
-                  f'{summ["average_forgetting"]:.2f}, average BWT {summ["average_bwt"]:.2f}')
-    print(f'\nfigures (in {grid}):', *[osp.basename(f) for f in files if f.endswith('.png')],
-          sep='\n  ')
+    for seed in seeds:
+        for init, m in matrices[seed].items():
+            print(f'continual stage, {init}, seed {seed}: primary val metric per task after '
+                  'each round')
+            for task in m['tasks']:
+                row = ', '.join('-' if v is None else f'{v:.2f}' for v in m['matrix'][task])
+                print(f'  {m["primary_metrics"][task]:28s} {row}')
+            summ = m['summary']
+            if summ['final_average'] is not None:
+                print(f'  final average {summ["final_average"]:.2f}, average forgetting '
+                      f'{summ["average_forgetting"]:.2f}, average BWT {summ["average_bwt"]:.2f}')
+    import paper_claims
+    print(f"\nthe paper's comparisons in miniature ({len(seeds)} seed(s); "
+          f'{osp.join(out, "claims.md")}):')
+    paper_claims.main([out])
+    grid = osp.join(out, 'grid')
+    figures = sorted({osp.basename(f) for f in files if f.endswith('.png')})
+    print(f'\nfigures (in {grid}; first seed):', *figures, sep='\n  ')
     print('tables:', *tables, sep='\n  ')
     print('checkpoints (backbone.*, for init_cfg=dict(type="Pretrained", prefix="backbone.")):',
-          *[f'{k}: {v}' for k, v in backbones.items()], sep='\n  ')
+          *[f'{k} (seed {seed}): {v}' for seed in seeds for k, v in backbones[seed].items()],
+          sep='\n  ')
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f'\ndemo ({args.size} size: {h}x{w} inputs, {s["rounds"]} continual rounds, '
           f'{s["mdmoco_epochs"]} MD-MoCo epochs, a few fine-tuning epochs on a few hundred '
-          f'images; the paper: 800x500, 10 rounds, full datasets) took '
+          f'images; the paper: 800x500, 10 rounds, full datasets; {len(seeds)} seed(s)) took '
           f'{(time.time() - progress.t0) / 60:.1f} min, peak memory {peak:.2f} GiB')
-    return dict(backbones=backbones, files=files, matrices=matrices)
 
 
 if __name__ == '__main__':

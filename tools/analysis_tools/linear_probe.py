@@ -40,7 +40,10 @@ def parse_args(argv=None):
     p.add_argument('--dataset', default='PneumoniaCXR', choices=['PneumoniaCXR', 'MURA'])
     p.add_argument('--data-root', help='default: data/<dataset>')
     p.add_argument('--batch-size', type=int, default=16)
-    p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--seed', type=int, default=0,
+                   help='seed of the Kaiming initialization and of the bootstrap CI')
+    p.add_argument('--split-seed', type=int, default=0,
+                   help="seed of the patient-disjoint re-split (the configs' xray_split_seed)")
     p.add_argument('--out', help='write the results as JSON here')
     return p.parse_args(argv)
 
@@ -84,7 +87,7 @@ def main(argv=None):
                       std=torch.tensor(dp.std).view(1, -1, 1, 1))
     root = args.data_root or f'data/{args.dataset}'
     splits = {s: build_xray_dataset(dict(type=args.dataset, data_root=root, split=s,
-                                         seed=args.seed, pipeline=test_pipeline))
+                                         seed=args.split_seed, pipeline=test_pipeline))
               for s in ('train', 'test')}
     results = {}
     for ckpt in args.checkpoints:

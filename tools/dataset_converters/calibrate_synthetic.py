@@ -39,6 +39,8 @@ def parse_args(argv=None):
     p.add_argument('--height', type=int, default=128, help='input height (default 128)')
     p.add_argument('--width', type=int, default=80, help='input width (default 80)')
     p.add_argument('--seed', type=int, default=0, help='data and training seed (default 0)')
+    p.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+                   help='more options for every run, e.g. train_dataloader.batch_size=8')
     return p.parse_args(argv)
 
 
@@ -83,7 +85,8 @@ def main(argv=None):
             config = osp.join(ROOT, 'configs', 'finetune', task, f'{task}_scratch_r18.py')
             work = osp.join(args.work_dir, f'{task}_d{d:g}')
             opts = _options(Config.fromfile(config), roots[name], args)
-            cli = ['--cfg-options'] + [f'{k}={v}'.replace(' ', '') for k, v in opts.items()]
+            cli = (['--cfg-options'] + [f'{k}={v}'.replace(' ', '') for k, v in opts.items()]
+                   + args.cfg_options)
             start = time.time()
             train_tool.main([config, '--work-dir', work] + cli)
             ckpt = (sorted(glob.glob(osp.join(work, 'best_*.pth'))) or

@@ -342,23 +342,23 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
             ex, ey = np.cos(ang) * half, np.sin(ang) * half
             gap = _segment_dist(yy, xx, (fx - ex, fy - ey), (fx + ex, fy + ey))
             shaft = _segment_dist(yy, xx, (x0, y0), (x1, y1))
-            callus = (gap < r * 1.2) & (shaft < r * 1.6) & ~bone_masks[k]
+            callus = (gap < r * 2.4) & (shaft < r * 2.2) & ~bone_masks[k]
             img[callus] += 45.0 * c  # periosteal reaction around the break
-            crack = (gap < max(min(h, w) * 0.035, 1.5)) & (shaft < r * 1.05)
+            crack = (gap < max(min(h, w) * 0.06, 2.0)) & (shaft < r * 1.05)
             img[crack] = img[crack] * (1.0 - c) + 35.0 * c
         else:
             # Hardware: a near-saturated plate along the shaft with screw heads.
             ux, uy = (x1 - x0), (y1 - y0)
             n = max(np.hypot(ux, uy), 1e-3)
             ux, uy = ux / n, uy / n
-            half = min(0.25 * n, max(h, w) * 0.2)
+            half = min(0.4 * n, max(h, w) * 0.3)
             plate = _segment_dist(yy, xx, (fx - ux * half, fy - uy * half),
-                                  (fx + ux * half, fy + uy * half)) < max(r * 0.45, 1.0)
-            img[plate] = img[plate] * (1.0 - c) + 250.0 * c
+                                  (fx + ux * half, fy + uy * half)) < max(r * 0.8, 1.5)
+            img[plate] = 250.0  # metal: saturated at any difficulty, as on real films
             for s in (-0.7, 0.0, 0.7):
                 sx, sy = fx + ux * half * s, fy + uy * half * s
-                screw = np.hypot(xx - sx, yy - sy) < max(r * 0.7, 1.2)
-                img[screw] = img[screw] * (1.0 - c) + 245.0 * c
+                screw = np.hypot(xx - sx, yy - sy) < max(r * 1.1, 1.5)
+                img[screw] = 245.0
     return _finish(rng, img, 1 if min(h, w) >= 48 else 0, kn['noise'])
 
 
