@@ -30,7 +30,7 @@ from paper_tables import INIT_NAMES, load_results  # noqa: E402
 # The metric a claim is judged on per task (the first column of the paper's tables for Tab. 3,
 # AUC for Tab. 2); higher is better for all of them.
 PRIMARY = dict(pneumonia='binary/auc', mura='binary/auc', lung='seg/dice', tbx='coco/mAP50')
-SEED_RE = re.compile(r'seed(\d+)')
+SEED_RE = re.compile(r'seed(\d+)$')
 
 
 def _stats(values: List[float]) -> str:
@@ -53,11 +53,14 @@ def compare(name: str, a_name: str, a: Dict[int, float], b_name: str,
 
 
 def _seeded_json(pattern: str) -> Dict[int, dict]:
+    """seed -> JSON of each file matching ``pattern``; the seed is read from the file name
+    (``*_seed<N>.json``) or else from its folder (``seed<N>/``), never from a folder above."""
     found = {}
     for path in sorted(glob.glob(pattern)):
-        m = SEED_RE.search(osp.basename(path)) or SEED_RE.search(osp.dirname(path))
+        m = (SEED_RE.search(osp.splitext(osp.basename(path))[0])
+             or SEED_RE.fullmatch(osp.basename(osp.dirname(path))))
         if m is None:
-            raise ValueError(f'{path}: no seed<N> in its name')
+            raise ValueError(f'{path}: no seed<N> in its name or its folder\'s')
         with open(path) as f:
             found[int(m.group(1))] = json.load(f)
     return found
