@@ -78,11 +78,18 @@ def run(name: str, device: str) -> str:
                           text=True, env=dict(os.environ, PYTHONPATH=REPO))
     minutes = (time.time() - t0) / 60
     kept = [line for line in proc.stdout.splitlines() if not LOG_LINE.search(line)]
+    kept = results_only(kept)
     status = 'ok' if proc.returncode == 0 else f'FAILED (exit {proc.returncode})'
     body = '\n'.join(kept[-120:])
     shown = ' '.join('python' if c == PY else c for c in cmd)
     return (f'## {name}\n\n{what}.\n\n`{shown}` - {status}, {minutes:.1f} min, taken {stamp} '
             f'on: {machine()}\n\n```\n{body}\n```\n')
+
+
+def results_only(lines):
+    """The demo's lines from its results stage on (its per-run progress lines are in its log)."""
+    stages = [i for i, line in enumerate(lines) if line.startswith('==== [demo ')]
+    return lines[stages[-1]:] if stages and 'results' in lines[stages[-1]] else lines
 
 
 def main(argv=None):

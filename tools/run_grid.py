@@ -13,8 +13,9 @@ nothing is silently skipped or overwritten. Every pre-trained backbone the selec
 checked (file, ``backbone.`` keys, depth) before the first run starts. Finally
 tools/analysis_tools/paper_tables.py writes ``table2/3.{md,csv}`` from every result in the
 work dir, and ``--figures`` the paper's figures of the selection (``fig_<task>_r<depth>.png``: ROC
-curves, lung overlays, TB boxes; tools/analysis_tools/paper_figures.py, first seed). ``--launcher none`` (default) runs everything in this process; ``--launcher pytorch``
-runs each step through tools/dist_train.sh / dist_test.sh on ``--gpus`` processes.
+curves, lung overlays, TB boxes; tools/analysis_tools/paper_figures.py, first seed).
+``--launcher none`` (default) runs everything in this process; ``--launcher pytorch`` runs each
+step through tools/dist_train.sh / dist_test.sh on ``--gpus`` processes.
 """
 import argparse
 import functools

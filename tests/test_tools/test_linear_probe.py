@@ -1,4 +1,5 @@
-"""tools/analysis_tools/linear_probe.py on generated Pneumonia data: Kaiming init vs a checkpoint."""
+"""tools/analysis_tools/linear_probe.py on generated Pneumonia data: Kaiming init vs a
+checkpoint."""
 import json
 import os.path as osp
 import sys
@@ -30,7 +31,8 @@ def test_probe_reports_paper_metrics_per_backbone(tmp_path, monkeypatch):
                                  roots['PneumoniaCXR'], '--out', out])
     assert set(results) == {'kaiming', ckpt}
     for m in results.values():
-        assert {'accuracy', 'sensitivity', 'specificity', 'auc', 'auc_ci_low', 'auc_ci_high'} <= set(m)
+        assert {'accuracy', 'sensitivity', 'specificity', 'auc', 'auc_ci_low',
+                'auc_ci_high'} <= set(m)
         assert all(0.0 <= v <= 100.0 for v in m.values())
     with open(out) as f:
         assert json.load(f)['results'] == json.loads(json.dumps(results))

@@ -116,7 +116,8 @@ def test_resume_mid_round_reproduces_the_uninterrupted_run(trained, data_dir):
     cwd = os.getcwd()
     os.chdir(data_dir)
     try:
-        train_tool.main([DEMO] + options(resumed) + ['--resume', osp.join(resumed, f'iter_{k}.pth')])
+        train_tool.main([DEMO] + options(resumed)
+                        + ['--resume', osp.join(resumed, f'iter_{k}.pth')])
     finally:
         os.chdir(cwd)
     final = f'iter_{plan.total}.pth'

@@ -53,8 +53,8 @@ def test_table2_with_study_auc_and_bad_records(tmp_path):
         'study/auc': 91.0, 'study/auc_ci_low': 89.0, 'study/auc_ci_high': 93.0}))
     paper_tables.write_tables(grid)
     md = open(osp.join(grid, 'table2.md')).read()
-    assert '| MURA | ResNet-18 | ImageNet | ours | 1 | 80.00 | 70.00 | 90.00 | 88.00 (86.00-90.00) ' \
-           '| 91.00 (89.00-93.00) |' in md
+    assert ('| MURA | ResNet-18 | ImageNet | ours | 1 | 80.00 | 70.00 | 90.00 '
+            '| 88.00 (86.00-90.00) | 91.00 (89.00-93.00) |') in md
     assert 'paper' not in md.split('\n', 3)[-1]  # no paper rows unless asked
     _result(grid, 'pneumonia', 'muscle', 18, 0, {'binary/accuracy': 1.0})
     with pytest.raises(KeyError, match='binary/sensitivity'):

@@ -136,3 +136,22 @@ def test_bad_input_stops_before_training(setup, tmp_path):
     with pytest.raises(run_grid.GridError, match='INIT_rDEPTH=PATH'):
         run_grid.main(['--pretrained', 'mdmoco=x.pth'])
     assert not osp.exists(tmp_path / 'a') and not osp.exists(tmp_path / 'b')
+
+
+def test_pytorch_launcher_trains_and_tests_on_two_processes(setup, tmp_path, monkeypatch):
+    """--launcher pytorch: each step through tools/dist_train.sh / dist_test.sh (torchrun, gloo
+    on the CPU), and the grid reads the metrics the distributed test wrote."""
+    tmp, opts, ckpt = setup
+    monkeypatch.setenv('PORT', '29547')
+    work = tmp_path / 'dist'
+    files = _grid(work, opts, ckpt, '--launcher', 'pytorch', '--gpus', '2', inits=['scratch'])
+    assert sorted(osp.basename(f) for f in files) == ['table2.csv', 'table2.md']
+    run_dir = work / 'pneumonia' / 'pneumonia_scratch_r18' / 'seed0'
+    train_log = (run_dir / 'grid_train.log').read_text()
+    assert 'Distributed training: True' in train_log and 'GPU number: 2' in train_log, \
+        train_log[-3000:]
+    result = json.loads((run_dir / 'result.json').read_text())
+    tested = json.loads((run_dir / 'test_metrics.json').read_text())['metrics']
+    assert result['metrics']['binary/auc'] == pytest.approx(tested['binary/auc'])
+    assert osp.isfile(result['predictions'])
+    assert '| Scratch |' in (work / 'table2.md').read_text()

@@ -95,7 +95,7 @@ def collect(out: str, depth: int = 18) -> List[dict]:
     for key, sign, label in (('final_average', 1, 'final average (higher is better)'),
                              ('average_forgetting', -1, 'average forgetting, negated (higher '
                               'is better)')):
-        sides = [{s: sign * m['summary'][key] for s, m in cont[init].items()
+        sides = [{s: sign * m['summary'][key] + 0.0 for s, m in cont[init].items()
                   if m['summary'].get(key) is not None} for init in ('muscle', 'muscle_minus')]
         if all(sides):
             claims.append(compare(f'continual stage, {label}', 'MUSCLE', sides[0], 'MUSCLE--',
