@@ -37,10 +37,10 @@ cores, 2026-11-27; one seed, so each figure is +-0.1 or so on these 10-30 test i
 | lung Dice (lung) / mDice    | 0.941 / 0.961         | 0.881 / 0.923                  |
 | TB AP50 active / latent     | 0.925 / 0.604 (0.764) | 0.907 / 0.000 (mAP50 0.453)    |
 
-MURA is the task that needs the most steps: 36 SGD steps (6 epochs of batch 32) barely move a
-Scratch R18 off chance (at 0 or 0.6 alike, within the noise of 26 test images); with 240 steps
-(``--cfg-options train_dataloader.batch_size=8 --epochs 10``) it reaches AUC 0.708 image / 0.643
-study at 0.6. The first MURA phantoms had hair-thin fractures and plates (Scratch at chance even
+MURA is the task that needs the most steps. Over seeds 0-2 (data and training) at 0.6, image /
+study AUC: 36 SGD steps (6 epochs of batch 32) 0.553 +- 0.133 / 0.583 +- 0.096, barely off chance;
+240 steps (``--cfg-options train_dataloader.batch_size=8 --epochs 10``) 0.699 +- 0.055 /
+0.674 +- 0.093. The first MURA phantoms had hair-thin fractures and plates (Scratch at chance even
 after 20 epochs); the lesions are now a few pixels wide at 128x80 and the metal saturated. The
 small CNN of tests/test_datasets/test_synthetic.py, 400 Adam steps on 336 limbs (40x40), reaches
 accuracy 0.97 at 0 and 0.75 at 0.6 on 168 others.
