@@ -212,8 +212,9 @@ def finetune(args, out, seed, backbones):
         print(f'[demo] task {k}/{len(TASKS)}: {task}', flush=True)
         files += run_grid.main(['--tasks', task, '--inits', *s['inits'], '--depths', '18',
                                 '--seeds', str(seed), '--work-dir', osp.join(out, 'grid'),
-                                '--pretrained', *pretrained, '--figures', '--cfg-options',
-                                *finetune_options(args.size, task)])
+                                '--pretrained', *pretrained, '--cfg-options',
+                                *finetune_options(args.size, task)]
+                               + (['--figures'] if seed == args.seeds[0] else []))
         reset()
     return files
 

@@ -93,7 +93,12 @@ def roc_figure(args, files):
         scores = [float(_need(s, 'pred_score', path)[1]) for s in samples]
         labels = [int(_need(s, 'gt_label', path)[0]) for s in samples]
         curves[name] = (scores, labels)
-    for name, m in plot_roc_curves(curves, args.out, title=args.title).items():
+    title = args.title
+    if title is None and args.grid_dir:  # which run the figure shows, as the grid's files say
+        task = args.task or DEFAULT_TASK['roc']
+        title = (f'{dict(pneumonia="Pneumonia", mura="MURA").get(task, task)} test split, '
+                 f'ResNet-{args.depth}, seed {args.seed}: ROC (image level)')
+    for name, m in plot_roc_curves(curves, args.out, title=title).items():
         print(f'{name}: AUC {m["auc"]:.2f} ({m["auc_ci_low"]:.2f}-{m["auc_ci_high"]:.2f})')
     return args.out
 
