@@ -89,7 +89,9 @@ def switching(args):
 
 
 def forgetting(args):
-    settings = [(f'L2-SP strength {lam:g}' + (' (MUSCLE)' if lam == 5e-5 else ''), DEMO, lam)
+    muscle = next(h['strength'] for h in Config.fromfile(DEMO).custom_hooks
+                  if h['type'] == 'L2SPHook')
+    settings = [(f'L2-SP strength {lam:g}' + (' (MUSCLE)' if lam == muscle else ''), DEMO, lam)
                 for lam in args.strengths] + [('weight decay (MUSCLE--)', MINUS, None)]
     rows = []
     for seed in args.seeds:

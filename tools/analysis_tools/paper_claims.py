@@ -25,7 +25,7 @@ import sys
 from typing import Dict, List, Optional
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from paper_tables import INIT_NAMES, load_results  # noqa: E402
+from paper_tables import INIT_NAMES, _fmt, load_results  # noqa: E402
 
 # The metric a claim is judged on per task (the first column of the paper's tables for Tab. 3,
 # AUC for Tab. 2); higher is better for all of them.
@@ -34,10 +34,10 @@ SEED_RE = re.compile(r'seed(\d+)$')
 
 
 def _stats(values: List[float]) -> str:
+    """mean ± sample sd, in the tables' format (paper_tables._fmt)."""
     if not values:
         return '-'
-    sd = f' ± {statistics.stdev(values):.2f}' if len(values) > 1 else ''
-    return f'{statistics.mean(values):.2f}{sd}'
+    return _fmt(statistics.mean(values), statistics.stdev(values) if len(values) > 1 else math.nan)
 
 
 def compare(name: str, a_name: str, a: Dict[int, float], b_name: str,
@@ -128,8 +128,7 @@ def main(argv=None) -> List[dict]:
     with open(osp.join(args.out, 'claims.md'), 'w') as f:
         f.write(text + '\n')
     with open(osp.join(args.out, 'claims.json'), 'w') as f:
-        json.dump([{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                    for k, v in c.items()} for c in claims], f, indent=2)
+        json.dump(claims, f, indent=2)
     print(text)
     return claims
 
