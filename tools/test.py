@@ -28,6 +28,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from muscle_mm.utils.cli_config import (add_common_args, apply_dataloader_defaults,  # noqa: E402
                                         load_config, parse)
+from muscle_mm.utils.dist_teardown import destroy_process_group  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -61,6 +62,7 @@ def main(argv=None):
         write_metrics_json(args.json_out or osp.join(cfg.work_dir, 'test_metrics.json'),
                            metrics, config=args.config, checkpoint=args.checkpoint,
                            seed=runner.seed, cfg_options=args.cfg_options)
+    destroy_process_group()  # torchrun: exit cleanly on every rank (utils/dist_teardown.py)
     return metrics
 
 

@@ -19,6 +19,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 from muscle_mm.utils.cli_config import (add_common_args, apply_dataloader_defaults,  # noqa: E402
                                         load_config, parse)
+from muscle_mm.utils.dist_teardown import destroy_process_group  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -31,7 +32,8 @@ def parse_args(argv=None):
     parser.add_argument('--amp', action='store_true',
                         help='automatic mixed precision (AmpOptimWrapper, dynamic loss scale)')
     parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the LR by the actual batch size / auto_scale_lr.base_batch_size')
+                        help='scale the LR by the actual batch size / '
+                        'auto_scale_lr.base_batch_size')
     parser.add_argument('--no-validate', action='store_true',
                         help='do not evaluate during training')
     parser.add_argument('--no-persistent-workers', action='store_true',
@@ -72,6 +74,7 @@ def main(argv=None):
     cfg = merge_args(load_config(args), args)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    destroy_process_group()  # torchrun: exit cleanly on every rank (utils/dist_teardown.py)
     return runner
 
 
