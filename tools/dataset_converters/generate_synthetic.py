@@ -6,8 +6,8 @@
 Each dataset lands in OUT_DIR/<Name>/ (e.g. OUT_DIR/NIHChestXray14/), the layout its reader
 expects under ``data_root`` (see muscle_mm/datasets/synthetic/). Prints name -> data_root.
 ``--difficulty`` (0..1) sets how hard the phantoms' signals are (lesion contrast, noise, clutter,
-anatomical variation; muscle_mm/datasets/synthetic/phantom.py ``knobs``); 0 draws the original,
-trivially separable phantoms.
+anatomical variation; muscle_mm/datasets/synthetic/phantom.py ``knobs``); 0 is the least
+difficult (the chest phantoms are then the original, trivially separable ones).
 """
 import argparse
 import os.path as osp

@@ -305,8 +305,8 @@ def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: s
             (e.g. ``'XR_WRIST'``, ``'wrist'``).
         abnormal (bool): add a pathology: a dark fracture gap across a bone with a slight offset,
             or bright metal hardware (plate and screws), chosen at random.
-        difficulty (float): in [0, 1], see :func:`knobs`. Defaults to 0.0 (the original
-            phantoms; the MURA generator uses :data:`DIFFICULTY`).
+        difficulty (float): in [0, 1], see :func:`knobs`. Defaults to 0.0 (the least
+            difficult; the MURA generator uses :data:`DIFFICULTY`).
 
     Returns:
         numpy.ndarray: uint8 HxW image.
