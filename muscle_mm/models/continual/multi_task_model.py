@@ -25,7 +25,8 @@ class MultiTaskModel(BaseModel):
     ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``. What each task's own
     backbone config asks for (output stride / dilation, output stages, ``norm_eval``) is applied
     around its calls, so DeepLabV3 runs at OS8 and Faster R-CNN with frozen BN statistics on the
-    same weights.
+    same weights. Each task's neck and heads start exactly as in its stock model built under the
+    run's seed (:class:`TaskModels`); the task backbones' init never reaches the shared one.
 
     Batches carry their task name (``data['task']``, added by the continual loops); losses come
     back prefixed with it (``pneumonia.loss``, ``tbx.loss_rpn_cls``, ``lung.decode.loss_ce``).
@@ -135,7 +136,8 @@ class TaskModels(nn.ModuleDict):
         for name, (own, order, rng) in list(self._pending.items()):
             model = self[name]
             device = next(model.parameters(), torch.empty(0)).device
-            cuda = [device.index or 0] if device.type == 'cuda' else []
+            cuda = [torch.cuda.current_device() if device.index is None else device.index
+                    ] if device.type == 'cuda' else []
             # Initialized as a top-level model, as the stock one is: mmengine's init bookkeeping
             # of the enclosing model (``_params_init_info``) knows no backbone in it.
             info = {m: m.__dict__.pop('_params_init_info') for m in model.modules()
@@ -146,8 +148,8 @@ class TaskModels(nn.ModuleDict):
             try:
                 with torch.random.fork_rng(devices=cuda):
                     torch.set_rng_state(rng)
-                    if cuda:
-                        torch.cuda.manual_seed(self.seed)
+                    for index in cuda:  # as after mmengine's seeding: nothing drawn on it yet
+                        torch.cuda.default_generators[index].manual_seed(self.seed)
                     model.init_weights()
             finally:
                 model._modules = modules
