@@ -13,10 +13,16 @@
 # | LR schedule      | eq. 1, cyclic cosine, one period per task iterate  | paper eq. 1; T: our       |
 # |                  | (every task starts at eta_max, dips to eta_min at  | reading (eta_min indexed  |
 # |                  | its middle)                                        | by task i)                |
-# | eta_max / eta_min| 0.01 / 1e-4                                        | mmseg SGD lr 0.01, PolyLR |
+# | eta_max / eta_min| 0.01 / 1e-4 (the backbone, in every task iterate)  | mmseg SGD lr 0.01, PolyLR |
 # |                  |                                                    | eta_min 1e-4 (paper: none)|
+# | head LR (x eta)  | each head its library's rate at its batch, by the  | mmdet auto_scale_lr:      |
+# |                  | library's own scaling rule (linear, auto_scale_lr):| 0.02 at 16 -> 0.005 at 4; |
+# |                  | tbx 0.5 (0.005), pneumonia / mura 1.25 (0.0125),   | mmpretrain: 0.1 at 256 -> |
+# |                  | lung 1 (0.01). No warm-up: eq. 1 starts every task | 0.0125 at 32; mmseg: 0.01 |
+# |                  | iterate at eta_max (mmdet's 500-iter warm-up is for| at batch 8 and 16 alike   |
+# |                  | its single 90k-iter run)                           | (paper: one eta_max)      |
 # | optimizer        | SGD momentum 0.9; weight decay 1e-4 on the heads   | mmdet/mmpretrain (paper:  |
-# |                  | only (L2-SP covers the backbone)                   | none)                     |
+# |                  | only (L2-SP covers the backbone; its BN: none)     | none)                     |
 # | L2-SP (eq. 2)    | w0 = backbone at the start of each task iterate;   | paper eq. 2; alpha: L2-SP |
 # |                  | alpha 0.9, lambda 5e-5 (= wd 1e-4 at alpha=0)      | paper's 10:1 ratio        |
 # | batch per GPU    | cls 32, lung 4, tbx 4 (see xray_tasks.py)          | mmpretrain/mmseg/mmdet    |
@@ -57,8 +63,12 @@ test_cfg = dict(type='MultiTaskTestLoop')
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
-    # L2-SP's (1 - alpha)||w||^2 already decays the backbone; L2SPHook refuses a double decay.
-    paramwise_cfg=dict(custom_keys={'backbone': dict(decay_mult=0.0)}))
+    paramwise_cfg=dict(custom_keys={
+        # L2-SP's (1 - alpha)||w||^2 already decays the backbone; L2SPHook refuses a double decay.
+        'backbone': dict(decay_mult=0.0),
+        # Each head at its library's rate for its batch (table above).
+        'tasks.pneumonia': dict(lr_mult=1.25), 'tasks.mura': dict(lr_mult=1.25),
+        'tasks.tbx': dict(lr_mult=0.5)}))
 param_scheduler = [dict(type='CyclicCosineLR', period='task', eta_min=1e-4, by_epoch=False)]
 
 custom_hooks = [

@@ -3,6 +3,7 @@ from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.model import BaseModel
+from torch import nn
 from mmpretrain.registry import MODELS
 
 from muscle_mm.utils.checkpoint_convert import load_backbone_weights
@@ -24,7 +25,8 @@ class MultiTaskModel(BaseModel):
     ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``. What each task's own
     backbone config asks for (output stride / dilation, output stages, ``norm_eval``) is applied
     around its calls, so DeepLabV3 runs at OS8 and Faster R-CNN with frozen BN statistics on the
-    same weights.
+    same weights. Each task's neck and heads start exactly as in its stock model built under the
+    run's seed (:class:`TaskModels`); the task backbones' init never reaches the shared one.
 
     Batches carry their task name (``data['task']``, added by the continual loops); losses come
     back prefixed with it (``pneumonia.loss``, ``tbx.loss_rpn_cls``, ``lung.decode.loss_ce``).
@@ -56,20 +58,16 @@ class MultiTaskModel(BaseModel):
             raise ValueError('MultiTaskModel needs at least one task')
         self.backbone = MODELS.build(backbone)
         self.backbone_checkpoint = backbone_checkpoint
-        self.tasks = torch.nn.ModuleDict()
+        self.tasks = TaskModels()
         self.views: Dict[str, TaskBackboneView] = {}
         for name, cfg in tasks.items():
             if '.' in name or '/' in name:
                 raise ValueError(f"task name {name!r}: no '.' or '/' (they prefix loss and metric "
                                  'names)')
-            model = MODELS.build(cfg)
-            own = model._modules.pop('backbone', None)
-            if own is None:
-                raise ValueError(f'task {name!r}: {type(model).__name__} has no backbone to share')
+            model, own = self.tasks.build(name, cfg)
             view = TaskBackboneView(self.backbone, own, name)
             object.__setattr__(model, 'backbone', view)  # plain attribute: not a submodule
             self.views[name] = view
-            self.tasks[name] = model
         self.data_preprocessor.bind(
             {name: model.data_preprocessor for name, model in self.tasks.items()})
 
@@ -89,3 +87,72 @@ class MultiTaskModel(BaseModel):
         if mode == 'loss':
             return {f'{task}.{k}': v for k, v in out.items()}
         return out
+
+
+class TaskModels(nn.ModuleDict):
+    """The task models, each initialized exactly as its stock model would be.
+
+    A plain ``ModuleDict`` has no ``init_weights``, so mmengine would never run the heads'
+    ``init_cfg`` (e.g. Faster R-CNN's ``fc_reg`` would keep PyTorch's default init, std 0.018
+    instead of mmdet's 0.001). Each task model is built, and later initialized, in its own random
+    stream: the one ``torch.manual_seed(seed)`` starts, ``seed`` being the run's
+    (``torch.initial_seed()``, which mmengine's ``randomness.seed`` sets). Its discarded backbone is
+    kept until then and initialized first, in its stock place, so every head gets the tensors that
+    ``torch.manual_seed(seed); m = MODELS.build(task_cfg); m.init_weights()`` gives it, and the
+    shared backbone draws from the outer stream as if no task were there.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seed = torch.initial_seed()
+        # task -> (its stock backbone, its modules' stock order, its RNG state after building)
+        self._pending: Dict[str, tuple] = {}
+
+    @property
+    def is_init(self) -> bool:
+        return not self._pending
+
+    def build(self, name: str, cfg: dict) -> tuple:
+        """Build task ``name``'s stock model; return it and the backbone taken out of it."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            model = MODELS.build(cfg)
+            rng = torch.get_rng_state()
+        order = list(model._modules)
+        own = model._modules.pop('backbone', None)
+        if own is None:
+            raise ValueError(f'task {name!r}: {type(model).__name__} has no backbone to share')
+        init_cfg = getattr(own, 'init_cfg', None) or []
+        if any(c.get('type') == 'Pretrained' for c in (
+                [init_cfg] if isinstance(init_cfg, dict) else init_cfg)):
+            raise ValueError(f'task {name!r}: its backbone has a Pretrained init_cfg, which would '
+                             'load into a discarded copy; load the shared backbone with '
+                             'model.backbone_checkpoint (or model.backbone.init_cfg) instead')
+        self[name] = model
+        self._pending[name] = (own, order, rng)
+        return model, own
+
+    def init_weights(self) -> None:
+        for name, (own, order, rng) in list(self._pending.items()):
+            model = self[name]
+            device = next(model.parameters(), torch.empty(0)).device
+            cuda = [torch.cuda.current_device() if device.index is None else device.index
+                    ] if device.type == 'cuda' else []
+            # Initialized as a top-level model, as the stock one is: mmengine's init bookkeeping
+            # of the enclosing model (``_params_init_info``) knows no backbone in it.
+            info = {m: m.__dict__.pop('_params_init_info') for m in model.modules()
+                    if '_params_init_info' in m.__dict__}
+            modules = model._modules
+            model._modules = type(modules)(
+                (k, own.to(device) if k == 'backbone' else modules[k]) for k in order)
+            try:
+                with torch.random.fork_rng(devices=cuda):
+                    torch.set_rng_state(rng)
+                    for index in cuda:  # as after mmengine's seeding: nothing drawn on it yet
+                        torch.cuda.default_generators[index].manual_seed(self.seed)
+                    model.init_weights()
+            finally:
+                model._modules = modules
+                for m, i in info.items():
+                    m._params_init_info = i
+            del self._pending[name]

@@ -116,3 +116,50 @@ def test_backbone_checkpoint_loaded_strictly(model_cfg, tmp_path):
     cfg.backbone_checkpoint = str(tmp_path / 'missing.pth')
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         MODELS.build(cfg).init_weights()
+
+
+@pytest.mark.parametrize('config', ['muscle_r18.py', 'muscle_r18_demo.py'])
+def test_every_head_starts_as_its_stock_model(config):
+    """Each task's neck / heads get the tensors of its stock model built from the same config
+    under the same seed (so its library's init scheme), and the shared backbone those of the
+    backbone built alone: the task models' init never touches it."""
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'muscle', config)).model
+    cfg.backbone_checkpoint = None
+    init_default_scope('mmpretrain')
+    torch.manual_seed(7)
+    model = MODELS.build(cfg)
+    model.init_weights()
+    for task, task_cfg in cfg.tasks.items():
+        torch.manual_seed(7)
+        stock = MODELS.build(task_cfg)
+        stock.init_weights()
+        want = {k: v for k, v in stock.state_dict().items() if not k.startswith('backbone.')}
+        got = model.tasks[task].state_dict()
+        assert got.keys() == want.keys(), task
+        differ = [k for k in want if not torch.equal(got[k], want[k])]
+        assert not differ, f'{task}: {differ[:5]}'
+    torch.manual_seed(7)
+    alone = MODELS.build(cfg.backbone)
+    alone.init_weights()
+    assert all(torch.equal(a, b) for a, b in zip(model.backbone.state_dict().values(),
+                                                  alone.state_dict().values()))
+    # The schemes themselves (mmdet / mmseg / mmpretrain init_cfg), not PyTorch's defaults.
+    tbx, lung = model.tasks['tbx'], model.tasks['lung']
+    stds = {'tbx fc_reg': tbx.roi_head.bbox_head.fc_reg.weight,
+            'tbx rpn_cls': tbx.rpn_head.rpn_cls.weight,
+            'lung conv_seg': lung.decode_head.conv_seg.weight,
+            'pneumonia fc': model.tasks['pneumonia'].head.fc.weight}
+    want_std = {'tbx fc_reg': 0.001, 'tbx rpn_cls': 0.01, 'lung conv_seg': 0.01,
+                'pneumonia fc': 0.01}
+    for k, w in stds.items():
+        assert w.std().item() == pytest.approx(want_std[k], rel=0.25), k
+    assert torch.count_nonzero(tbx.rpn_head.rpn_cls.bias) == 0
+
+
+def test_task_backbone_pretrained_init_is_refused(model_cfg):
+    cfg = model_cfg.copy()
+    cfg.tasks = dict(pneumonia=dict(model_cfg.tasks.pneumonia, backbone=dict(
+        model_cfg.tasks.pneumonia.backbone,
+        init_cfg=dict(type='Pretrained', checkpoint='some.pth'))))
+    with pytest.raises(ValueError, match='backbone_checkpoint'):
+        MODELS.build(cfg)
