@@ -272,9 +272,12 @@ def report(args, out, seeds, backbones, matrices, files, progress):
                 row = ', '.join('-' if v is None else f'{v:.2f}' for v in m['matrix'][task])
                 print(f'  {m["primary_metrics"][task]:28s} {row}')
             summ = m['summary']
-            if summ['final_average'] is not None:
-                print(f'  final average {summ["final_average"]:.2f}, average forgetting '
-                      f'{summ["average_forgetting"]:.2f}, average BWT {summ["average_bwt"]:.2f}')
+            shown = {k: 'n/a' if summ.get(k) is None else f'{summ[k]:.2f}'
+                     for k in ('final_average', 'average_forgetting', 'average_bwt')}
+            print(f'  final average {shown["final_average"]}, average forgetting '
+                  f'{shown["average_forgetting"]}, average BWT {shown["average_bwt"]}')
+            for note in summ.get('notes', []):
+                print(f'  note: {note}')
     import paper_claims
     print(f"\nthe paper's comparisons in miniature ({len(seeds)} seed(s); "
           f'{osp.join(out, "claims.md")}):')

@@ -165,8 +165,7 @@ def test_muscle_minus_turns_the_three_parts_off():
     assert muscle.param_scheduler[0].type == 'CyclicCosineLR'
     assert minus.param_scheduler[0].type == 'CosineAnnealingLR'
     assert minus.param_scheduler[0].by_epoch and minus.param_scheduler[0].T_max == 3  # demo rounds
-    assert 'paramwise_cfg' in muscle.optim_wrapper and 'paramwise_cfg' not in minus.optim_wrapper
-    assert minus.optim_wrapper.optimizer.weight_decay == 1e-4
+    assert muscle.optim_wrapper == minus.optim_wrapper  # the fourth difference is gone
     for name in ('muscle_r50.py', 'muscle_minus_r50.py', 'muscle_r18.py', 'muscle_minus_r18.py'):
         cfg = Config.fromfile(osp.join(REPO, 'configs', 'muscle', name))
         assert cfg.train_cfg.rounds == 10 and set(cfg.model.tasks) == set(TASKS)
