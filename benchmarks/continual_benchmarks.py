@@ -136,12 +136,17 @@ def forgetting_config(args, seed, bn, lam):
 def forgetting(args):
     hook = next(h for h in Config.fromfile(DEMO).custom_hooks if h['type'] == 'L2SPHook')
     default_bn = Config.fromfile(DEMO).model.get('norm_stats', 'shared')
+    grid = args.settings or [f'{bn}:{lam}' for bn in args.norm_stats
+                             for lam in [f'{x:g}' for x in args.strengths] + ['wd']]
     settings = []
-    for bn in args.norm_stats:
-        for lam in list(args.strengths) + [None]:
-            what = 'wd 1e-4, no L2-SP' if lam is None else f'L2-SP lambda {lam:g}'
-            default = lam == hook['strength'] and bn == default_bn
-            settings.append((f'{bn:8s} {what}' + (' (default)' if default else ''), bn, lam))
+    for item in grid:
+        bn, _, reg = item.partition(':')
+        if bn not in ('shared', 'per_task') or not reg:
+            raise ValueError(f'--settings {item!r}: expected shared|per_task:LAMBDA|wd')
+        lam = None if reg == 'wd' else float(reg)
+        what = 'wd 1e-4, no L2-SP' if lam is None else f'L2-SP lambda {lam:g}'
+        default = lam == hook['strength'] and bn == default_bn
+        settings.append((f'{bn:8s} {what}' + (' (default)' if default else ''), bn, lam))
     print(f"L2-SP alpha {hook['alpha']} (from {osp.relpath(DEMO, REPO)}); drift: ||w - w0|| / "
           '||w0|| of the backbone conv weights over the mura iterate; norm: ||w|| / ||w0||',
           flush=True)
@@ -160,8 +165,14 @@ def forgetting(args):
             print(f'seed {seed}  {name:38s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
                   f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}; drift {drift:.4f}, '
                   f'norm {norm:.4f}', flush=True)
-    print(f"\n| setting (BN, regularizer) | forgetting (AUC pts) | AUC after pneumonia | AUC "
-          f"after mura | drift over mura | norm ratio | seeds |\n|{'---|' * 7}")
+        table(settings, rows)
+
+
+def table(settings, rows):
+    """Means +- sd over the seeds run so far (printed after each seed)."""
+    seeds = sorted({r[0] for r in rows})
+    print(f"\nseeds {seeds}\n| setting (BN, regularizer) | forgetting (AUC pts) | AUC after "
+          f"pneumonia | AUC after mura | drift over mura | norm ratio | seeds |\n|{'---|' * 7}")
     for name, _, _ in settings:
         mine = [r for r in rows if r[1] == name]
         cols = []
@@ -170,7 +181,7 @@ def forgetting(args):
             sd = statistics.stdev(v) if len(v) > 1 else 0.0
             fmt = '+.2f' if i == 4 else '.2f' if i < 5 else '.4f'
             cols.append(f'{statistics.mean(v):{fmt}} +- {sd:.{4 if i >= 5 else 2}f}')
-        print(f"| {name.strip()} | {' | '.join(cols)} | {len(mine)} |")
+        print(f"| {name.strip()} | {' | '.join(cols)} | {len(mine)} |", flush=True)
 
 
 def main(argv=None):
@@ -188,6 +199,9 @@ def main(argv=None):
     p.add_argument('--norm-stats', nargs='+', default=['shared', 'per_task'],
                    choices=['shared', 'per_task'],
                    help="MultiTaskModel.norm_stats settings to compare (default: both)")
+    p.add_argument('--settings', nargs='+', metavar='BN:LAMBDA',
+                   help='explicit grid instead of --norm-stats x (--strengths + wd), e.g. '
+                   'per_task:0.05 shared:0 shared:wd')
     args = p.parse_args(argv)
     args.work = osp.abspath(args.work)
     if not osp.isdir(osp.join(args.data, 'data', 'TBX11K')):

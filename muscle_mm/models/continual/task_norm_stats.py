@@ -34,9 +34,11 @@ class TaskNormStats(nn.Module):
     Rule for the backbone's own buffers (``backbone.*`` of a checkpoint, what
     tools/model_converters/extract_backbone.py exports): they hold the statistics of the task
     trained last, left there by its train-mode calls and restored after any other task's
-    evaluation. Those are the only statistics estimated on the final weights, and they are what
-    the paper-literal shared statistics also export after that task iterate; fine-tuning trains BN
-    (``norm_eval=False`` in every fine-tuning config) and re-estimates them anyway.
+    evaluation. Those are the only statistics estimated on the final weights (the other tasks'
+    are up to three task iterates older), and they are what the paper-literal shared statistics
+    export after that task iterate too. A fine-tuning config with ``norm_eval=False`` re-estimates
+    them in its first iterations anyway; one with ``norm_eval=True`` (mmdet's Faster R-CNN
+    default) keeps them, as it would keep the shared ones.
 
     Every task starts from the backbone's statistics when :meth:`reset` is called (from
     ``MultiTaskModel.init_weights``, after the MD-MoCo checkpoint is loaded). A task whose own
