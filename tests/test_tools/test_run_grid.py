@@ -155,3 +155,33 @@ def test_pytorch_launcher_trains_and_tests_on_two_processes(setup, tmp_path, mon
     assert result['metrics']['binary/auc'] == pytest.approx(tested['binary/auc'])
     assert osp.isfile(result['predictions'])
     assert '| Scratch |' in (work / 'table2.md').read_text()
+
+
+def test_offline_imagenet_is_checked_before_any_run(setup, tmp_path, monkeypatch):
+    """Without torchvision's file in torch hub's cache the grid stops before Scratch trains,
+    naming the file and its URL; a local copy through --pretrained imagenet_r18=PATH, or the file
+    put in the cache, lets it through."""
+    tmp, opts, ckpt = setup
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'empty_torch_home'))
+    cached = tmp_path / 'empty_torch_home' / 'hub' / 'checkpoints' / 'resnet18-f37072fd.pth'
+    with pytest.raises(run_grid.GridError) as e:
+        _grid(tmp_path / 'a', opts, ckpt, inits=['scratch', 'imagenet'])
+    msg = str(e.value)
+    assert str(cached) in msg and 'https://download.pytorch.org/models/resnet18-f37072fd.pth' in msg
+    assert '--pretrained imagenet_r18=' in msg
+    assert not osp.exists(tmp_path / 'a')  # Scratch did not train first
+    from mmpretrain.models import ResNet
+    local = tmp_path / 'resnet18-f37072fd.pth'
+    torch.save(dict(ResNet(18).state_dict(), **{'fc.weight': torch.zeros(1000, 512),
+                                                'fc.bias': torch.zeros(1000)}), local)
+    run_grid.main(['--tasks', 'pneumonia', '--inits', 'scratch', 'imagenet', '--depths', '18',
+                   '--work-dir', str(tmp_path / 'b'), '--dry-run',
+                   '--pretrained', f'imagenet_r18={local}', '--cfg-options'] + opts)
+    os.makedirs(cached.parent)
+    os.replace(local, cached)
+    run_grid.main(['--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18',
+                   '--work-dir', str(tmp_path / 'c'), '--dry-run', '--cfg-options'] + opts)
+    torch.save(dict(state_dict={'head.fc.weight': torch.zeros(2, 2)}), cached)  # not a ResNet
+    with pytest.raises(run_grid.GridError, match='not a ResNet backbone'):
+        run_grid.main(['--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18',
+                       '--work-dir', str(tmp_path / 'd'), '--dry-run', '--cfg-options'] + opts)
