@@ -329,7 +329,7 @@ def main(argv=None):
             continue
         result = run_one(args, task, init, depth, seed, config, fp, keys, state == 'resume')
         print(f'{name}: tested {result["checkpoint"]}', flush=True)
-    files = [] if args.dry_run else paper_tables.write_tables(args.work_dir, args.paper)
+    files = [] if args.dry_run else paper_tables.write_tables(args.work_dir, args.paper, runs)
     for path in files:
         print(f'table: {path}', flush=True)
     if args.figures and not args.dry_run:

@@ -77,13 +77,17 @@ def test_grid_fills_table_then_skips_finished_runs(setup, capsys):
             assert r['metrics'][key] == pytest.approx(val[key], abs=1e-6), key
     assert 'seed: 0' in open(results['scratch']['train_log']).read()
     rows = list(csv.DictReader(open(work / 'table2.csv')))
-    assert [row['pretrain'] for row in rows] == ['Scratch', 'MD-MoCo']
-    for row, init in zip(rows, ('scratch', 'mdmoco')):
+    assert [row['pretrain'] for row in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
+                                                 'MUSCLE']
+    assert [row['pneumonia seeds run'] for row in rows] == ['1 of 1', 'not run', '1 of 1',
+                                                            'not run', 'not run']
+    for row, init in zip(rows[::2], ('scratch', 'mdmoco')):
         assert float(row['pneumonia AUC']) == pytest.approx(results[init]['metrics']['binary/auc'])
         assert row['seeds'] == '0'
     assert float(rows[0]['pneumonia AUC paper']) == 96.58
     md = (work / 'table2.md').read_text()
     assert '| Pneumonia | ResNet-18 | Scratch | ours | 1 |' in md
+    assert '| Pneumonia | ResNet-18 | ImageNet | ours | 0 of 1 | not run |' in md
     assert '96.58 (95.09-97.81)' in md  # the paper's row
 
     mtimes = [osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' / 'result.json')
