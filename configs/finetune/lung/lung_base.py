@@ -27,7 +27,8 @@ custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmseg'
 
 model = _base_.lung_model
-# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task (../_base_/pretrain_inits.py).
+# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
+# (../_base_/pretrain_inits.py).
 model.backbone.zero_init_residual = False
 train_dataloader = _base_.lung_train_dataloader
 val_dataloader = _base_.lung_val_dataloader

@@ -28,7 +28,8 @@ custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmdet'
 
 model = _base_.tbx_model
-# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task (../_base_/pretrain_inits.py).
+# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
+# (../_base_/pretrain_inits.py).
 model.backbone.zero_init_residual = False
 train_dataloader = _base_.tbx_train_dataloader
 val_dataloader = _base_.tbx_val_dataloader
