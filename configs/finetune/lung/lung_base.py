@@ -7,6 +7,8 @@
 # | model            | DeepLabV3 (ASPPHead) on a plain ResNet at   | paper §2.3 [13]; OS8 as mmseg |
 # |                  | output stride 8: strides 1,2,1,1, dilations | deeplabv3_r50-d8; plain ResNet|
 # |                  | 1,1,2,4 (xray_tasks.py)                     | weights fit it as they are    |
+# | backbone norm    | BN trained, statistics updated, every init; | mmseg (Sync)BN recipes;       |
+# |                  | zero_init_residual off                      | ../_base_/pretrain_inits.py   |
 # | data / input     | paper split 718/89/89, 800x500, Z-score     | paper Tab. 1, §2.1            |
 # | optimizer        | SGD lr 0.005, momentum 0.9, wd 5e-4         | mmseg schedule_40k (0.01 at   |
 # |                  |                                             | batch 8) scaled to batch 4    |
@@ -25,6 +27,9 @@ custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmseg'
 
 model = _base_.lung_model
+# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
+# (../_base_/pretrain_inits.py).
+model.backbone.zero_init_residual = False
 train_dataloader = _base_.lung_train_dataloader
 val_dataloader = _base_.lung_val_dataloader
 test_dataloader = _base_.lung_test_dataloader
