@@ -534,7 +534,8 @@ def markdown(r):
             if isinstance(v, dict):
                 val = (f'equal: {v["equal"]} ({v["kept"]} kept)' if 'equal' in v
                        else f'max rel. diff {v["rel"]:.2e}')
-                lines.append(f'| {"CPU (dry run)" if m["dry_run"] else "CUDA"} vs CPU {k} | {val} |')
+                dev = 'CPU (dry run)' if m['dry_run'] else 'CUDA'
+                lines.append(f'| {dev} vs CPU {k} | {val} |')
     if 'speed' in r and 'error' not in r['speed']:
         s = r['speed']
         lines.append(f'| MD-MoCo step / plain ResNet step (batch {s["batch"]}) | '

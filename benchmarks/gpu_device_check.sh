@@ -10,8 +10,9 @@
 # Each step stops the script with a line saying which and why.
 #
 #   device tool: command "bash benchmarks/gpu_device_check.sh", carry [".whl"], timeout_s 540
-#   here:        bash benchmarks/gpu_device_check.sh --dry-run   (CPU: checks the carried wheels
-#                resolve for Python 3.12, skips the build, runs the check at tiny sizes)
+#   here:        bash benchmarks/gpu_device_check.sh --dry-run [--wheels-only]   (CPU: checks the
+#                carried wheels resolve for Python 3.12, skips the build, runs the check at tiny
+#                sizes; --wheels-only stops after the wheels)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -21,8 +22,9 @@ SITE=${SITE:-/tmp/muscle_mm_site}
 PY=${PYTHON:-python3}
 BUILD_TIMEOUT=${MMCV_BUILD_TIMEOUT:-330}
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-150}
-DRY=0
+DRY=0 WHEELS_ONLY=0
 [ "${1:-}" = --dry-run ] && DRY=1
+[ "${2:-}" = --wheels-only ] && WHEELS_ONLY=1  # with --dry-run: step 1 only (the test suite)
 mkdir -p "$OUT"
 export PIP_CONFIG_FILE=/dev/null PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 unset PIP_FIND_LINKS PIP_EXTRA_INDEX_URL PIP_INDEX_URL || true
@@ -44,6 +46,7 @@ if [ "$DRY" = 1 ]; then
     $(grep -v -E '^\s*(#|$)|^mmcv==' requirements/device_py312.txt) ||
     die "the wheels in $WHL do not cover requirements/device_py312.txt for Python 3.12"
   say "wheels: all of requirements/device_py312.txt resolve for cp312 from $WHL alone"
+  [ "$WHEELS_ONLY" = 1 ] && exit 0
 else
   "$PY" -c 'import torch, sys; assert torch.cuda.is_available(), "no GPU visible"' ||
     die "torch sees no GPU"
