@@ -63,6 +63,9 @@ if [ "$DRY" = 0 ]; then
   env_lines=$(FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$arch" MMCV_SHIM_DIR=/tmp/muscle_mm_cuda_include \
     "$PY" tools/mmcv_build/cuda_env.py) || die "this machine cannot build mmcv's CUDA ops (above)"
   eval "$env_lines"
+  # without ninja torch compiles the 136 objects one by one, MAX_JOBS unused: far past the limit
+  nb=$("$PY" -c 'import ninja; print(ninja.BIN_DIR)' 2>/dev/null) && export PATH=$nb:$PATH
+  command -v ninja >/dev/null || die "no ninja on PATH or as the python package ninja"
   say "building mmcv 2.1.0 for sm_${arch/./} with 16 jobs (at most ${BUILD_TIMEOUT}s)"
   rm -rf /tmp/mmcv_whl
   if ! timeout "$BUILD_TIMEOUT" env MMCV_WITH_OPS=1 MAX_JOBS=16 "$PY" -m pip wheel -v --no-deps \

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Download what benchmarks/gpu_device_check.sh installs on the lent GPU machine (no network
-# there; Ubuntu 24.04, glibc 2.39, so manylinux up to 2_34) into .whl/ (git-ignored; the device call carries it): Python 3.12 manylinux wheels of
+# there) into .whl/ (git-ignored; the device call carries it): Python 3.12 wheels of
 # requirements/device_py312.txt, the mmcv 2.1.0 sdist (built there against its torch), with no
-# dependencies resolved (each one is named in the file). Checks the total stays under the 32 MiB
-# the check allows itself of the 64 MiB a device call carries.
+# dependencies resolved (each one is named in the file). Wheels up to manylinux_2_34
+# (pylibjpeg-libjpeg 2.5.0 has no older ones): the machine's glibc is not recorded; its Python
+# 3.12.3 is Ubuntu 24.04's (glibc 2.39). Checks the total stays under 32 MiB of the 64 MiB a
+# device call carries with the tree.
 #   bash tools/misc/fetch_device_wheels.sh [DEST]    (default .whl)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -159,7 +159,8 @@ def main():
     known = nvcc_archs(cuda_home)
     bad = [a for a in archs if re.sub(r'[af]?(\+PTX)?$', '', a).replace('.', '') not in known]
     if bad:
-        fail(f'nvcc {ver} cannot build for {" ".join(bad)} (it knows sm_{" sm_".join(sorted(known, key=int))})')
+        knows = ' '.join(f'sm_{a}' for a in sorted(known, key=int))
+        fail(f'nvcc {ver} cannot build for {" ".join(bad)} (it knows {knows})')
     tag = f'torch{tv}-{py}-cuda{torch.version.cuda}-{arch_tag(archs)}'
     print(f'export FORCE_CUDA=1 CUDA_HOME={cuda_home}')
     print(f'export TORCH_CUDA_ARCH_LIST="{" ".join(archs)}"')
