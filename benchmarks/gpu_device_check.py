@@ -65,7 +65,7 @@ def parse_args(argv=None):
                    help='CPU, ResNet-18, 64x40, 2 iterations: the test suite\'s run')
     p.add_argument('--out', default=os.environ.get('OUT', 'work_dirs/gpu_device_check'))
     p.add_argument('--iters', type=int, help='iterations per stage (6; dry run 3)')
-    p.add_argument('--moco-batch', type=int, help='MD-MoCo batch (64; dry run 8)')
+    p.add_argument('--moco-batch', type=int, help='MD-MoCo batch (32; dry run 8)')
     p.add_argument('--parts', default='amp,cuda_vs_cpu,speed')
     p.add_argument('--workers', type=int, default=12, help='loader workers, end to end (12)')
     args = p.parse_args(argv)
@@ -74,7 +74,7 @@ def parse_args(argv=None):
     args.arch = 'r18' if dry else 'r50'
     args.h, args.w = (64, 40) if dry else (800, 500)  # [paper] 800x500 (h x w)
     args.iters = args.iters or (3 if dry else 6)
-    args.moco_batch = args.moco_batch or (8 if dry else 64)
+    args.moco_batch = args.moco_batch or (8 if dry else 32)  # [mdmoco_r50.py] 32 per GPU
     args.task_batch = dict(pneumonia=4 if dry else 32, mura=4 if dry else 32, lung=2 if dry else 4,
                            tbx=2 if dry else 4)  # [xray_tasks.py] cls 32, lung 4, tbx 4
     if dry:
