@@ -586,14 +586,19 @@ def main(argv=None):
             failed.append(name)
         print(f'[gpu_check] {name}: {"ok" if r[name]["ok"] else "FAIL"} '
               f'({r[name]["seconds"]:.1f} s)', flush=True)
-    r['failed'] = failed
-    with open(osp.join(args.out, 'results.json'), 'w') as f:
-        json.dump(r, f, indent=1, default=str)
-    md = markdown(r)
-    with open(osp.join(args.out, 'RESULTS_section.md'), 'w') as f:
-        f.write(md)
+        r['failed'] = failed
+        md = write(r, args.out)  # after each part: a run stopped by its time limit keeps these
     print(md)
     return 1 if failed else 0
+
+
+def write(r, out):
+    with open(osp.join(out, 'results.json'), 'w') as f:
+        json.dump(r, f, indent=1, default=str)
+    md = markdown(r)
+    with open(osp.join(out, 'RESULTS_section.md'), 'w') as f:
+        f.write(md)
+    return md
 
 
 if __name__ == '__main__':

@@ -9,7 +9,9 @@
 #      which writes results.json and RESULTS_section.md to $OUT.
 # Each step stops the script with a line saying which and why.
 #
-#   device tool: command "bash benchmarks/gpu_device_check.sh", carry [".whl"], timeout_s 540
+#   device tool: command "bash benchmarks/gpu_device_check.sh", carry [".whl"], timeout_s 480
+#                (CHECK_PARTS=amp,cuda_vs_cpu,speed picks parts; $OUT gets results.json and
+#                RESULTS_section.md after each part, so a run cut off keeps what it measured)
 #   here:        bash benchmarks/gpu_device_check.sh --dry-run [--wheels-only]   (CPU: checks the
 #                carried wheels resolve for Python 3.12, skips the build, runs the check at tiny
 #                sizes; --wheels-only stops after the wheels)
@@ -20,7 +22,7 @@ OUT=${OUT:-$ROOT/work_dirs/gpu_device_check}
 WHL=${WHL:-$ROOT/.whl}
 SITE=${SITE:-/tmp/muscle_mm_site}
 PY=${PYTHON:-python3}
-BUILD_TIMEOUT=${MMCV_BUILD_TIMEOUT:-330}
+BUILD_TIMEOUT=${MMCV_BUILD_TIMEOUT:-300}
 CHECK_TIMEOUT=${CHECK_TIMEOUT:-150}
 DRY=0 WHEELS_ONLY=0
 [ "${1:-}" = --dry-run ] && DRY=1
@@ -84,7 +86,7 @@ if [ "$DRY" = 0 ]; then
 fi
 
 # --- 3. the check -----------------------------------------------------------------------------
-args=(--out "$OUT")
+args=(--out "$OUT" --parts "${CHECK_PARTS:-amp,cuda_vs_cpu,speed}")
 [ "$DRY" = 1 ] && args+=(--dry-run)
 say "running benchmarks/gpu_device_check.py ${args[*]} (at most ${CHECK_TIMEOUT}s)"
 rc=0
