@@ -162,7 +162,9 @@ tbx_model = dict(
         loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
     roi_head=dict(
         type='StandardRoIHead',
-        bbox_roi_extractor=dict(type='SingleRoIExtractor',
+        # mmdet's SingleRoIExtractor, its RoIAlign run in fp32 under --amp (mmcv 2.1.0 has no
+        # bf16 RoIAlign kernel); identical without autocast
+        bbox_roi_extractor=dict(type='AutocastRoIExtractor',
                                 roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
                                 out_channels=256, featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(
