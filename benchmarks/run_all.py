@@ -37,8 +37,9 @@ BENCHMARKS = {
                             'continual loop vs the same iterations per task alone (goal <= 1.05)'),
     'continual_forgetting': ([PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
                               'work_dirs/bench_data_240', '--num', '240'],
-                             'forgetting of task A after task B: weight decay alone and L2-SP at '
-                             "MUSCLE's strength and stronger ones, 3 seeds"),
+                             'forgetting of task A after task B for each BN statistics choice '
+                             '(shared, per task) x backbone regularizer (L2-SP at 0, 5e-5, '
+                             "MUSCLE's 0.05, 0.5; weight decay), with the drift from w0, 3 seeds"),
     'demo': (['bash', 'tools/demo.sh', 'work_dirs/bench_demo'],
              'make demo: wall time and peak memory (goal < 10 min, < 6 GiB on 2 cores), and the '
              "paper's comparisons in miniature on the synthetic data (one seed)"),
@@ -83,7 +84,19 @@ def run(name: str, device: str) -> str:
     body = '\n'.join(kept[-120:])
     shown = ' '.join('python' if c == PY else c for c in cmd)
     return (f'## {name}\n\n{what}.\n\n`{shown}` - {status}, {minutes:.1f} min, taken {stamp} '
-            f'on: {machine()}\n\n```\n{body}\n```\n')
+            f'at commit {commit()} on: {machine()}\n\n```\n{body}\n```\n')
+
+
+def commit() -> str:
+    """The checked-out commit, '+ local changes' when the tree differs from it."""
+    try:
+        head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, text=True,
+                              capture_output=True, check=True).stdout.strip()
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+                               cwd=REPO, text=True, capture_output=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return 'unknown (no git)'
+    return head + (' + local changes' if dirty else '')
 
 
 def results_only(lines):
