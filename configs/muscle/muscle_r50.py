@@ -34,28 +34,21 @@ _base_ = ['../_base_/tasks/xray_tasks.py', 'mmpretrain::_base_/default_runtime.p
 custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
+# The four tasks of configs/_base_/tasks/xray_tasks.py (settings there), by task name.
+__tasks = _base_.xray_tasks
 model = dict(
     type='MultiTaskModel',
     # Returns all four stages; each task picks what its own backbone config asks for.
     backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
                   style='pytorch', norm_cfg=dict(type='BN', requires_grad=True)),
     backbone_checkpoint='work_dirs/mdmoco_r50/epoch_200.pth',  # stage 1's last checkpoint
-    tasks=dict(pneumonia=_base_.pneumonia_model, mura=_base_.mura_model, lung=_base_.lung_model,
-               tbx=_base_.tbx_model))
-
-train_dataloader = dict(pneumonia=_base_.pneumonia_train_dataloader,
-                        mura=_base_.mura_train_dataloader, lung=_base_.lung_train_dataloader,
-                        tbx=_base_.tbx_train_dataloader)
-val_dataloader = dict(pneumonia=_base_.pneumonia_val_dataloader, mura=_base_.mura_val_dataloader,
-                      lung=_base_.lung_val_dataloader, tbx=_base_.tbx_val_dataloader)
-val_evaluator = dict(pneumonia=_base_.pneumonia_val_evaluator, mura=_base_.mura_val_evaluator,
-                     lung=_base_.lung_val_evaluator, tbx=_base_.tbx_val_evaluator)
-test_dataloader = dict(pneumonia=_base_.pneumonia_test_dataloader,
-                       mura=_base_.mura_test_dataloader, lung=_base_.lung_test_dataloader,
-                       tbx=_base_.tbx_test_dataloader)
-test_evaluator = dict(pneumonia=_base_.pneumonia_test_evaluator,
-                      mura=_base_.mura_test_evaluator, lung=_base_.lung_test_evaluator,
-                      tbx=_base_.tbx_test_evaluator)
+    tasks={name: task.model for name, task in __tasks.items()})
+train_dataloader = {name: task.train_dataloader for name, task in __tasks.items()}
+val_dataloader = {name: task.val_dataloader for name, task in __tasks.items()}
+val_evaluator = {name: task.val_evaluator for name, task in __tasks.items()}
+test_dataloader = {name: task.test_dataloader for name, task in __tasks.items()}
+test_evaluator = {name: task.test_evaluator for name, task in __tasks.items()}
+_base_.pop('xray_tasks')  # bound above
 
 train_cfg = dict(type='MultiTaskContinualLoop', rounds=10, task_order='shuffle', val_interval=1)
 val_cfg = dict(type='MultiTaskValLoop')

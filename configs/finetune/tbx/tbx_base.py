@@ -1,6 +1,6 @@
 # MUSCLE stage 3: fine-tuning on TB detection (paper §2.3, Tab. 3; TBX11K, active and latent TB),
 # shared by configs/finetune/tbx/tbx_<init>_r<depth>.py (ResNet-50 here).
-# Data, pipeline and model come from configs/_base_/tasks/xray_tasks.py.
+# Data, pipeline and model come from configs/_base_/tasks/tbx.py (from xray_tasks.py).
 #
 # | setting          | value                                       | source                        |
 # |------------------|---------------------------------------------|-------------------------------|
@@ -17,19 +17,11 @@
 # | reported         | test: mAP, AP active, AP latent, IoU 0.5,   | paper Tab. 3 (mAP = mean of   |
 # |                  | pycocotools (ClasswiseAP50Metric)           | the two APs)                  |
 _base_ = [
-    '../../_base_/tasks/xray_tasks.py',
-    '../_base_/pretrain_inits.py',
+    '../../_base_/tasks/tbx.py',
     'mmdet::_base_/default_runtime.py',
 ]
 custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmdet'
-
-model = _base_.tbx_model
-train_dataloader = _base_.tbx_train_dataloader
-val_dataloader = _base_.tbx_val_dataloader
-test_dataloader = _base_.tbx_test_dataloader
-val_evaluator = _base_.tbx_val_evaluator  # Tab. 3: mAP@0.5, AP@0.5 of active / latent TB
-test_evaluator = _base_.tbx_test_evaluator
 
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=1e-4))
