@@ -31,7 +31,8 @@
 # |                  | forgetting in work_dir/continual_metrics.json      | no forgetting)            |
 _base_ = ['../_base_/tasks/xray_tasks.py', 'mmpretrain::_base_/default_runtime.py']
 
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
 # The four tasks of configs/_base_/tasks/xray_tasks.py (settings there), by task name.
@@ -76,3 +77,8 @@ log_processor = dict(type='MultiTaskLogProcessor', by_epoch=True)
 # The heads of the three tasks not running get no gradient in an iteration.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 randomness = dict(seed=0)  # the task orders are drawn from it
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

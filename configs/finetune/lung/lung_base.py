@@ -20,7 +20,8 @@ _base_ = [
     '../../_base_/tasks/lung.py',
     'mmseg::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmseg'
 
 optim_wrapper = dict(type='OptimWrapper', clip_grad=None,
@@ -41,3 +42,8 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0, deterministic=False)
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

@@ -20,7 +20,8 @@ _base_ = [
     '../../_base_/tasks/tbx.py',
     'mmdet::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmdet'
 
 optim_wrapper = dict(type='OptimWrapper',
@@ -38,3 +39,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='coco/mAP50',
                     rule='greater'))
 randomness = dict(seed=0, deterministic=False)
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs
