@@ -1,4 +1,5 @@
-"""Every ``--cfg-options`` example that README.md, docs/*.md or a config's header documents is run
+"""Every ``--cfg-options`` example that README.md, docs/*.md, a config header or configs/**/*.md
+documents is run
 through tools/train.py's argument path (parse_args + load_config) and changes the resolved config
 where the run reads it, or, where the text says it reaches nothing, is refused. A newly documented
 example without a row in DOCUMENTED fails test_the_table_covers_every_documented_override."""
@@ -50,7 +51,8 @@ DOCUMENTED = {
 }
 PLACEHOLDERS = {'k=v', 'key=value'}  # the usage lines of the tools
 SOURCES = ([osp.join(REPO, 'README.md')] + sorted(glob.glob(osp.join(REPO, 'docs', '*.md')))
-           + sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True)))
+           + sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
+           + sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.md'), recursive=True)))
 OPTION = re.compile(r'[A-Za-z_][\w.]*=\S+')
 
 
