@@ -8,10 +8,20 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 DEMO_DIR ?= work_dirs/demo
 
-.PHONY: env test demo check-env clean-env
+.PHONY: env env-cuda test demo check-env clean-env
 
 env:
 	@VENV=$(abspath $(VENV)) bash tools/setup_env.sh
+
+# mmcv with its CUDA ops, built without a GPU (FORCE_CUDA=1) into its own venv: about 25 min per
+# arch on 2 cores (docs/gpu.md). Kept out of `make test`; a GPU host's plain `make env` builds the
+# same for its own GPUs.
+CUDA_VENV ?= .venv-cuda
+TORCH_CUDA_ARCH_LIST ?= 9.0
+env-cuda:
+	@FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="$(TORCH_CUDA_ARCH_LIST)" MAX_JOBS=$${MAX_JOBS:-$$(nproc)} \
+	  VENV=$(abspath $(CUDA_VENV)) bash tools/setup_env.sh
+	$(CUDA_VENV)/bin/python tools/misc/check_env.py
 
 check-env: env
 	$(PY) tools/misc/check_env.py

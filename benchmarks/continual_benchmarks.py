@@ -1,7 +1,8 @@
 """MUSCLE's continual stage: task-switching overhead, and forgetting with and without L2-SP.
 
     python benchmarks/continual_benchmarks.py switching   [--repeats 3]
-    python benchmarks/continual_benchmarks.py forgetting  [--seeds 0 1 2] [--strengths 5e-5 ...]
+    python benchmarks/continual_benchmarks.py forgetting  [--seeds 0 1 2] [--strengths 0 5e-5 ...]
+                                                          [--norm-stats shared per_task]
 
 Both run the real configs (configs/muscle/muscle_r18_demo.py, i.e. muscle_r18.py at demo size:
 128x80 inputs, CPU) on generated X-ray layouts written to --data (default work_dirs/bench_data).
@@ -11,10 +12,12 @@ switching: the loop's training time for one round of the four tasks (task switch
     same loop, timed from before_train to after_train (model building and validation excluded),
     runs interleaved. Prints seconds and the ratio (goal <= 1.05).
 forgetting: two tasks in a fixed order (pneumonia, then mura), one round, validation after each
-    task iterate. Forgetting = pneumonia's val AUC after pneumonia minus after mura, with L2-SP
-    (MUSCLE's settings) and without (weight decay only, MUSCLE--'s), per seed. The paper's claim is
-    that L2-SP forgets less; the script prints what comes out, for MUSCLE's strength (5e-5)
-    and stronger ones (--strengths) beside weight decay alone.
+    task iterate. Forgetting = pneumonia's val AUC after pneumonia minus after mura, per seed, for
+    each BN statistics choice (model.norm_stats: 'shared', 'per_task') x backbone regularizer
+    (L2-SP at each --strengths, alpha from the config; plain weight decay 1e-4 without L2-SP).
+    Only those two settings differ (MUSCLE's cyclic schedule everywhere). Also prints the drift
+    of the backbone's conv weights over the mura iterate, ||w - w0|| / ||w0||, and ||w|| / ||w0||,
+    and a table of means +- sd over the seeds.
 """
 import argparse
 import json
@@ -23,6 +26,8 @@ import os.path as osp
 import statistics
 import sys
 import time
+
+import torch
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -36,7 +41,6 @@ from muscle_mm.registry import HOOKS  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_r18_demo.py')
-MINUS = osp.join(REPO, 'configs', 'muscle', 'muscle_minus_r18_demo.py')
 
 
 @HOOKS.register_module(force=True)
@@ -88,38 +92,96 @@ def switching(args):
           f'runs: {b:.2f} s; ratio {a / b:.3f} (goal <= 1.05; {args.repeats} repeats, median)')
 
 
+@HOOKS.register_module(force=True)
+class DriftHook(Hook):
+    """Relative drift ||w - w0|| / ||w0|| and norm ratio ||w|| / ||w0|| of the backbone tensors
+    L2-SP covers (conv weights), over each task iterate (w0: the weights at its start)."""
+    priority = 'VERY_LOW'
+    drift = {}
+
+    def _weights(self, runner):
+        model = runner.model.module if hasattr(runner.model, 'module') else runner.model
+        return torch.cat([p.detach().flatten() for p in model.backbone.parameters()
+                          if p.dim() >= 2])
+
+    def before_train_task(self, runner, task, round_idx):
+        self._w0 = self._weights(runner).clone()
+
+    def after_train_task(self, runner, task, round_idx):
+        w, w0 = self._weights(runner), self._w0
+        DriftHook.drift[task] = (float((w - w0).norm() / w0.norm()), float(w.norm() / w0.norm()))
+
+
+def forgetting_config(args, seed, bn, lam):
+    """The demo config on pneumonia > mura with BN statistics ``bn`` and L2-SP strength ``lam``
+    (None: no L2-SP, plain weight decay 1e-4 on the whole backbone, MUSCLE--'s before issue 15).
+    Everything else is MUSCLE's (its cyclic schedule too): only these two settings differ."""
+    tag = f'{bn}_' + ('wd' if lam is None else f'l2sp{lam:g}')
+    cfg = config(DEMO, f'{args.work}/forget_{seed}_{tag}', ['pneumonia', 'mura'], seed=seed,
+                 validate=True)
+    cfg.train_cfg.task_order = ['pneumonia', 'mura']
+    cfg.train_cfg.val_after_each_task = True
+    cfg.model.norm_stats = bn
+    if lam is None:
+        cfg.custom_hooks = [h for h in cfg.custom_hooks if h['type'] != 'L2SPHook']
+        cfg.optim_wrapper.paramwise_cfg.custom_keys['backbone'] = dict(decay_mult=1.0)
+    else:
+        hooks = [h for h in cfg.custom_hooks if h['type'] == 'L2SPHook']
+        assert len(hooks) == 1, f'{DEMO}: expected one L2SPHook, got {len(hooks)}'
+        hooks[0]['strength'] = lam
+    cfg.custom_hooks = list(cfg.custom_hooks) + [dict(type='DriftHook')]
+    return cfg
+
+
 def forgetting(args):
-    muscle = next(h['strength'] for h in Config.fromfile(DEMO).custom_hooks
-                  if h['type'] == 'L2SPHook')
-    settings = [(f'L2-SP strength {lam:g}' + (' (MUSCLE)' if lam == muscle else ''), DEMO, lam)
-                for lam in args.strengths] + [('weight decay (MUSCLE--)', MINUS, None)]
+    hook = next(h for h in Config.fromfile(DEMO).custom_hooks if h['type'] == 'L2SPHook')
+    default_bn = Config.fromfile(DEMO).model.get('norm_stats', 'shared')
+    grid = args.settings or [f'{bn}:{lam}' for bn in args.norm_stats
+                             for lam in [f'{x:g}' for x in args.strengths] + ['wd']]
+    settings = []
+    for item in grid:
+        bn, _, reg = item.partition(':')
+        if bn not in ('shared', 'per_task') or not reg:
+            raise ValueError(f'--settings {item!r}: expected shared|per_task:LAMBDA|wd')
+        lam = None if reg == 'wd' else float(reg)
+        what = 'wd 1e-4, no L2-SP' if lam is None else f'L2-SP lambda {lam:g}'
+        default = lam == hook['strength'] and bn == default_bn
+        settings.append((f'{bn:8s} {what}' + (' (default)' if default else ''), bn, lam))
+    print(f"L2-SP alpha {hook['alpha']} (from {osp.relpath(DEMO, REPO)}); drift: ||w - w0|| / "
+          '||w0|| of the backbone conv weights over the mura iterate; norm: ||w|| / ||w0||',
+          flush=True)
     rows = []
     for seed in args.seeds:
-        for name, base, lam in settings:
-            tag = 'wd' if lam is None else f'l2sp{lam:g}'
-            cfg = config(base, f'{args.work}/forget_{seed}_{tag}', ['pneumonia', 'mura'],
-                         seed=seed, validate=True)
-            cfg.train_cfg.task_order = ['pneumonia', 'mura']
-            cfg.train_cfg.val_after_each_task = True
-            if lam is not None:
-                for hook in cfg.custom_hooks:
-                    if hook['type'] == 'L2SPHook':
-                        hook['strength'] = lam
-            if base == MINUS:
-                cfg.param_scheduler = [dict(type='CyclicCosineLR', period='task', eta_min=1e-4,
-                                            by_epoch=False)]  # only L2-SP differs
-            _, runner = train_seconds(cfg)
+        for name, bn, lam in settings:
+            DriftHook.drift = {}
+            _, runner = train_seconds(forgetting_config(args, seed, bn, lam))
             with open(osp.join(runner.work_dir, 'continual_metrics.json')) as f:
                 auc = json.load(f)['matrix']['pneumonia']
-            rows.append((seed, name, auc[0], auc[1], auc[0] - auc[1]))
-            print(f'seed {seed}  {name:30s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
-                  f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}', flush=True)
+            if len(auc) != 2 or None in auc or 'mura' not in DriftHook.drift:
+                raise RuntimeError(f'{runner.work_dir}: expected pneumonia AUC after each of 2 '
+                                   f'tasks and the mura drift, got {auc}, {DriftHook.drift}')
+            drift, norm = DriftHook.drift['mura']
+            rows.append((seed, name, auc[0], auc[1], auc[0] - auc[1], drift, norm))
+            print(f'seed {seed}  {name:38s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
+                  f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}; drift {drift:.4f}, '
+                  f'norm {norm:.4f}', flush=True)
+        table(settings, rows)
+
+
+def table(settings, rows):
+    """Means +- sd over the seeds run so far (printed after each seed)."""
+    seeds = sorted({r[0] for r in rows})
+    print(f"\nseeds {seeds}\n| setting (BN, regularizer) | forgetting (AUC pts) | AUC after "
+          f"pneumonia | AUC after mura | drift over mura | norm ratio | seeds |\n|{'---|' * 7}")
     for name, _, _ in settings:
-        f = [r[4] for r in rows if r[1] == name]
-        after = [r[3] for r in rows if r[1] == name]
-        spread = statistics.stdev(f) if len(f) > 1 else 0.0
-        print(f'{name:30s} forgetting mean {statistics.mean(f):+.2f} +- {spread:.2f}, AUC after '
-              f'mura {statistics.mean(after):.2f} (AUC points, {len(f)} seeds)')
+        mine = [r for r in rows if r[1] == name]
+        cols = []
+        for i in (4, 2, 3, 5, 6):
+            v = [r[i] for r in mine]
+            sd = statistics.stdev(v) if len(v) > 1 else 0.0
+            fmt = '+.2f' if i == 4 else '.2f' if i < 5 else '.4f'
+            cols.append(f'{statistics.mean(v):{fmt}} +- {sd:.{4 if i >= 5 else 2}f}')
+        print(f"| {name.strip()} | {' | '.join(cols)} | {len(mine)} |", flush=True)
 
 
 def main(argv=None):
@@ -130,10 +192,16 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--num', type=int, default=80, help='images per generated dataset')
-    p.add_argument('--strengths', type=float, nargs='+', default=[5e-5, 1e-3, 1e-2],
-                   help="L2-SP strengths (lambda of eq. 2) to compare; 5e-5 is MUSCLE's config, "
-                   "1e-2 about the L2-SP paper's scale (its alpha 0.1 / beta 0.01); "
-                   'default: 5e-5 1e-3 1e-2')
+    p.add_argument('--strengths', type=float, nargs='+', default=[0, 5e-5, 0.05, 0.5],
+                   help="L2-SP strengths (lambda of eq. 2, at the config's alpha) to compare; "
+                   "0.05 is MUSCLE's config (the L2-SP paper's scale), 5e-5 the earlier default "
+                   '(weight-decay scale); default: 0 5e-5 0.05 0.5')
+    p.add_argument('--norm-stats', nargs='+', default=['shared', 'per_task'],
+                   choices=['shared', 'per_task'],
+                   help="MultiTaskModel.norm_stats settings to compare (default: both)")
+    p.add_argument('--settings', nargs='+', metavar='BN:LAMBDA',
+                   help='explicit grid instead of --norm-stats x (--strengths + wd), e.g. '
+                   'per_task:0.05 shared:0 shared:wd')
     args = p.parse_args(argv)
     args.work = osp.abspath(args.work)
     if not osp.isdir(osp.join(args.data, 'data', 'TBX11K')):

@@ -10,7 +10,9 @@ on val), then tested with its best checkpoint (``tools/test.py --out preds_test.
 writes ``result.json``. A run with a ``result.json`` is skipped, an interrupted one resumes from
 its last checkpoint, and a folder made with another config (or not by this tool) is an error:
 nothing is silently skipped or overwritten. Every pre-trained backbone the selection needs is
-checked (file, ``backbone.`` keys, depth) before the first run starts. Finally
+checked (file, ``backbone.`` keys, depth) before the first run starts; ImageNet's
+``torchvision://resnet{18,50}`` must be in torch hub's cache (``$TORCH_HOME/hub/checkpoints/``,
+the error names the file and its URL) or be named with ``--pretrained imagenet_r18=PATH``. Finally
 tools/analysis_tools/paper_tables.py writes ``table2/3.{md,csv}`` from every result in the
 work dir, and ``--figures`` the paper's figures of the selection (``fig_<task>_r<depth>.png``: ROC
 curves, lung overlays, TB boxes; tools/analysis_tools/paper_figures.py, first seed).
@@ -42,7 +44,7 @@ from paper_tables import DEPTHS, INITS, TASKS  # noqa: E402
 RUN_KEYS = ('model', 'train_dataloader', 'val_dataloader', 'test_dataloader', 'val_evaluator',
             'test_evaluator', 'optim_wrapper', 'param_scheduler', 'train_cfg', 'val_cfg',
             'test_cfg', 'auto_scale_lr', 'default_hooks', 'custom_hooks', 'randomness',
-            'default_scope', 'load_from', 'model_wrapper_cfg')
+            'default_scope', 'load_from', 'model_wrapper_cfg', 'sync_bn')
 
 
 def parse_args(argv=None):
@@ -57,8 +59,9 @@ def parse_args(argv=None):
     p.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
                    help='passed to every run (tools/train.py and tools/test.py)')
     p.add_argument('--pretrained', nargs='+', default=[], metavar='INIT_rDEPTH=PATH',
-                   help='backbone checkpoint of a pre-training, e.g. mdmoco_r18=ckpt.pth '
-                   '(default: the path in configs/finetune/_base_/pretrain_inits.py)')
+                   help='backbone checkpoint of a pre-training, e.g. mdmoco_r18=ckpt.pth or '
+                   'imagenet_r18=resnet18-f37072fd.pth (default: the path in '
+                   'configs/finetune/_base_/pretrain_inits.py)')
     p.add_argument('--paper', action='store_true', help="put the paper's numbers in the tables")
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     p.add_argument('--gpus', type=int, default=1, help='processes per run with --launcher pytorch')
@@ -122,16 +125,28 @@ def _state_keys(path, mtime):
     return {k: None for k in get_state_dict(load_checkpoint(path))}
 
 
-def check_pretrained(cfg, config):
+def check_pretrained(cfg, config, init=None):
     """A Pretrained backbone init must name an existing file with the prefix's keys whose ResNet
-    depth is the config's; torchvision:// and URLs are left to mmengine (they download)."""
+    depth is the config's. ``torchvision://NAME`` is checked in torch hub's cache, where mmengine
+    reads it (an offline machine cannot download it); other URLs are left to mmengine."""
     from muscle_mm.utils.checkpoint_convert import extract_backbone, infer_torchvision_arch
+    from muscle_mm.utils.torchvision_weights import PREFIX, torchvision_url_and_file
     init_cfg = cfg.model.backbone.get('init_cfg') or []
     for item in init_cfg if isinstance(init_cfg, list) else [init_cfg]:
         path = item.get('checkpoint') if item.get('type') == 'Pretrained' else None
+        where = f'{config} (model.backbone.init_cfg)'
+        if path and path.startswith(PREFIX):
+            url, cached = torchvision_url_and_file(path)
+            if not osp.isfile(cached):
+                flag = f'{init}_r{cfg.model.backbone.depth}' if init else 'INIT_rDEPTH'
+                raise GridError(
+                    f'{where}: {path} is not in torch hub\'s cache, and it cannot be downloaded '
+                    f'offline. Put the file there:\n  {cached}\n(from {url}; the folder is '
+                    '$TORCH_HOME/hub/checkpoints), or name a local copy:\n'
+                    f'  --pretrained {flag}=/path/to/{osp.basename(cached)}')
+            path = cached
         if not path or '://' in path:
             continue
-        where = f'{config} (model.backbone.init_cfg)'
         if not osp.isfile(path):
             hint = ''
             last = osp.join(osp.dirname(path), 'last_checkpoint')
@@ -296,7 +311,7 @@ def main(argv=None):
         cfg = load_run_config(config, run_options(args, init, depth, seed))
         if int(cfg.randomness.seed) != seed:
             raise GridError(f'{config}: randomness.seed is {cfg.randomness.seed}, not {seed}')
-        check_pretrained(cfg, config)
+        check_pretrained(cfg, config, init)
         fp, keys = fingerprint(cfg)
         run_dir = osp.join(args.work_dir, task, run_name(task, init, depth), f'seed{seed}')
         plan.append((task, init, depth, seed, config, fp, keys, check_run_dir(run_dir, fp, keys)))
@@ -314,7 +329,7 @@ def main(argv=None):
             continue
         result = run_one(args, task, init, depth, seed, config, fp, keys, state == 'resume')
         print(f'{name}: tested {result["checkpoint"]}', flush=True)
-    files = [] if args.dry_run else paper_tables.write_tables(args.work_dir, args.paper)
+    files = [] if args.dry_run else paper_tables.write_tables(args.work_dir, args.paper, runs)
     for path in files:
         print(f'table: {path}', flush=True)
     if args.figures and not args.dry_run:

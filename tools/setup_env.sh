@@ -75,27 +75,41 @@ fi
 # --- mmcv (with ops) ------------------------------------------------------------------------
 if ! stamp_ok mmcv "$mmcv_key"; then
   mmcv_spec=$(grep -E '^mmcv' "$REQ/mmcv.txt" | head -n1)
-  # mmcv compiles its CUDA ops when torch sees a GPU (or FORCE_CUDA=1); that needs nvcc.
-  # MUSCLE_MM_MMCV_CPU_ONLY=1 builds the CPU ops only (hides the GPUs from the build).
-  if [ -n "${MUSCLE_MM_MMCV_CPU_ONLY:-}" ]; then export CUDA_VISIBLE_DEVICES="" FORCE_CUDA=0; fi
-  tag=$("$VENV/bin/python" - <<'PY'
-import os, shutil, sys, torch
-cuda = torch.cuda.is_available() or os.environ.get('FORCE_CUDA') == '1'
-if cuda and not (shutil.which('nvcc') or os.environ.get('CUDA_HOME')):
-    sys.exit('[setup_env] a GPU is visible but there is no CUDA compiler (nvcc / CUDA_HOME) to '
-             f'build mmcv\'s CUDA ops for CUDA {torch.version.cuda}. Install the CUDA toolkit '
-             'matching it, or set MUSCLE_MM_MMCV_CPU_ONLY=1 to build the CPU ops only.')
-print(f"torch{torch.__version__.replace('+', '_')}-py{sys.version_info[0]}{sys.version_info[1]}-"
-      f"{'cuda' + str(torch.version.cuda) if cuda else 'cpu'}")
-PY
-)
+  # mmcv compiles its CUDA ops when torch sees a GPU (or FORCE_CUDA=1); that needs nvcc, and
+  # on an nvcc-only toolkit the math libraries' headers from pip's CUDA packages: cuda_env.py
+  # decides (CPU / full toolkit / nvcc only / none, with a clear stop), exports what the build
+  # needs (CUDA_HOME, TORCH_CUDA_ARCH_LIST, include paths) and names the wheel cache key, which
+  # holds the arch list. MUSCLE_MM_MMCV_CPU_ONLY=1 builds the CPU ops only.
+  cuda_env=$(MMCV_SHIM_DIR="$VENV/.muscle_mm_cuda_include" \
+    "$VENV/bin/python" "$ROOT/tools/mmcv_build/cuda_env.py") || exit 1
+  eval "$cuda_env"
+  tag=$MMCV_TAG
   dest="$WHEELHOUSE/${mmcv_spec//=/}-$tag"
   if ! ls "$dest"/mmcv-*.whl >/dev/null 2>&1; then
-    say "building $mmcv_spec with ops for $tag (10-25 min on 2 cores; cached in $dest)"
-    mkdir -p "$dest.tmp"
-    MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
-      "$VENV/bin/python" -m pip wheel --no-deps --no-build-isolation --no-cache-dir \
-      -w "$dest.tmp" "$mmcv_spec"
+    if [ "$FORCE_CUDA" = 1 ]; then
+      say "building $mmcv_spec with CPU and CUDA ops for $tag (about 25 min per arch on 2" \
+        "cores, a few on 16; cached in $dest; log in $dest.tmp/build.log)"
+    else
+      say "building $mmcv_spec with ops for $tag (10-25 min on 2 cores; cached in $dest)"
+    fi
+    rm -rf "$dest.tmp"; mkdir -p "$dest.tmp"
+    start=$SECONDS
+    if ! MMCV_WITH_OPS=1 MAX_JOBS=${MAX_JOBS:-$(nproc)} \
+      "$VENV/bin/python" -m pip wheel -v --no-deps --no-build-isolation --no-cache-dir \
+      -w "$dest.tmp" "$mmcv_spec" >"$dest.tmp/build.log" 2>&1 \
+      || ! ls "$dest.tmp"/mmcv-*.whl >/dev/null 2>&1; then
+      grep -n -m 20 -E 'error|Error' "$dest.tmp/build.log" || true
+      tail -n 30 "$dest.tmp/build.log"
+      say "building $mmcv_spec failed (above: its first errors and last lines; the whole log is" \
+        "$dest.tmp/build.log)"
+      exit 1
+    fi
+    say "built $(basename "$dest.tmp"/mmcv-*.whl) in $(( (SECONDS - start) / 60 )) min" \
+      "($(grep -c -i 'warning' "$dest.tmp/build.log" || true) warning lines in the log)"
+    if [ "$FORCE_CUDA" = 1 ]; then  # a wheel without the asked-for cubins is never cached
+      "$VENV/bin/python" "$ROOT/tools/mmcv_build/cuda_ext.py" verify "$dest.tmp"/mmcv-*.whl \
+        --archs "$TORCH_CUDA_ARCH_LIST" || exit 1
+    fi
     rm -rf "$dest"; mv "$dest.tmp" "$dest"
   else
     say "reusing cached mmcv wheel $dest"

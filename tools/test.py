@@ -2,6 +2,10 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--out results.pkl] [--amp]
         [--json-out metrics.json] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]
+        [--allow-partial-checkpoint]
+
+A checkpoint whose keys or tensor shapes do not match the model (e.g. a backbone-only file, or a
+ResNet-50 in a ResNet-18 config) is refused, naming the keys, unless --allow-partial-checkpoint.
 
 Prints the test metrics as a table and writes them as JSON (default
 ``<work_dir>/test_metrics.json``; NaN, e.g. an AUC over one class, is written as null) with the
@@ -28,6 +32,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from muscle_mm.utils.cli_config import (add_common_args, apply_dataloader_defaults,  # noqa: E402
                                         load_config, parse)
+from muscle_mm.utils.checkpoint_fit import (CheckpointMismatchError,  # noqa: E402
+                                            check_checkpoint_fits)
 from muscle_mm.utils.dist_teardown import destroy_process_group  # noqa: E402
 
 
@@ -39,6 +45,9 @@ def parse_args(argv=None):
     parser.add_argument('--amp', action='store_true', help='mixed precision inference')
     parser.add_argument('--json-out', help='write the metrics here as JSON (default: '
                         '<work_dir>/test_metrics.json)')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='score a checkpoint whose keys or shapes do not match the model '
+                        '(refused by default, naming the keys), with a warning')
     add_common_args(parser)
     return parse(parser, argv)
 
@@ -52,6 +61,7 @@ def main(argv=None):
         cfg.test_cfg.fp16 = True
     apply_dataloader_defaults(cfg, ['test_dataloader'], args.no_pin_memory)
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    check_checkpoint(runner, args.checkpoint, args.allow_partial_checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must be a .pkl file, got {args.out}')
@@ -64,6 +74,16 @@ def main(argv=None):
                            seed=runner.seed, cfg_options=args.cfg_options)
     destroy_process_group()  # torchrun: exit cleanly on every rank (utils/dist_teardown.py)
     return metrics
+
+
+def check_checkpoint(runner, checkpoint: str, allow_partial: bool = False) -> dict:
+    """mmengine loads ``load_from`` with ``strict=False`` (a head-less or wrong-depth file would be
+    scored after warnings): compare keys and shapes first, refuse a misfit naming its keys."""
+    from mmengine.model import is_model_wrapper
+    from mmengine.runner.checkpoint import _load_checkpoint
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    return check_checkpoint_fits(model, _load_checkpoint(checkpoint, map_location='cpu'),
+                                 checkpoint, allow_partial)
 
 
 def _plain(value):
@@ -99,4 +119,7 @@ def write_metrics_json(path: str, metrics: dict, **meta) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    try:
+        main()
+    except CheckpointMismatchError as e:
+        sys.exit(f'test.py: error: {e}')

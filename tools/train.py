@@ -55,6 +55,10 @@ def merge_args(cfg, args):
                       logger='current', level=30)
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        # bf16 where the GPU has it (no loss-scale underflow; the project's fp32 islands:
+        # L2-SP penalty, MoCo queue, RoIAlign), else fp16 as mmengine's default
+        cfg.optim_wrapper.setdefault(
+            'dtype', 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -23,8 +23,12 @@
 # |                  | its single 90k-iter run)                           | (paper: one eta_max)      |
 # | optimizer        | SGD momentum 0.9; weight decay 1e-4 on the heads   | mmdet/mmpretrain (paper:  |
 # |                  | only (L2-SP covers the backbone; its BN: none)     | none)                     |
-# | L2-SP (eq. 2)    | w0 = backbone at the start of each task iterate;   | paper eq. 2; alpha: L2-SP |
-# |                  | alpha 0.9, lambda 5e-5 (= wd 1e-4 at alpha=0)      | paper's 10:1 ratio        |
+# | L2-SP (eq. 2)    | w0 = backbone at the start of each task iterate;   | paper eq. 2; L2-SP paper's|
+# |                  | alpha 0.999, lambda 0.05: 2*lambda*alpha = 0.1 on  | a=0.1 (its b: new layers  |
+# |                  | ||w-w0||^2/2, 2*lambda*(1-alpha) = wd 1e-4         | only); wd 1e-4: mmpretrain|
+# | BN statistics    | per task (TaskNormStats), swapped with the task;   | ours (paper: one backbone;|
+# |                  | backbone.* = the last-trained task's; 'shared' is  | forgetting benchmark in   |
+# |                  | the paper-literal option                           | benchmarks/)              |
 # | batch per GPU    | cls 32, lung 4, tbx 4 (see xray_tasks.py)          | mmpretrain/mmseg/mmdet    |
 # | init             | MD-MoCo checkpoint, all backbone tensors, strict   | paper §2                  |
 # | validation       | every round, every task (val split), matrix +      | ours (the paper reports   |
@@ -43,6 +47,7 @@ model = dict(
     backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
                   style='pytorch', norm_cfg=dict(type='BN', requires_grad=True)),
     backbone_checkpoint='work_dirs/mdmoco_r50/epoch_200.pth',  # stage 1's last checkpoint
+    norm_stats='per_task',  # BN running statistics per task ('shared': paper-literal; table)
     tasks={name: task.model for name, task in __tasks.items()})
 train_dataloader = {name: task.train_dataloader for name, task in __tasks.items()}
 val_dataloader = {name: task.val_dataloader for name, task in __tasks.items()}
@@ -66,7 +71,7 @@ optim_wrapper = dict(
 param_scheduler = [dict(type='CyclicCosineLR', period='task', eta_min=1e-4, by_epoch=False)]
 
 custom_hooks = [
-    dict(type='L2SPHook', alpha=0.9, strength=5e-5),
+    dict(type='L2SPHook', alpha=0.999, strength=0.05),  # L2-SP paper's scale (table)
     dict(type='ContinualMetricsHook'),
 ]
 # One epoch = one round: a checkpoint per round, log lines "[task k/4] Epoch(train) [round][i/n]".

@@ -6,7 +6,7 @@ images as 512 px RGB, the lung-mask set keeps the NLM PNGs).
 """
 from typing import Dict, List, Sequence, Tuple
 
-from .leakage import LeakageReport, _content_matches, find_leakage
+from .leakage import LeakageReport, content_matches, find_leakage
 
 
 def pool_duplicates(sources: Dict[str, Sequence[str]], fps: dict, near: bool = True,
@@ -35,7 +35,7 @@ def pool_duplicates(sources: Dict[str, Sequence[str]], fps: dict, near: bool = T
             else:
                 fresh.append(p)
         if near and kept and fresh:
-            for m in _content_matches(fresh, kept, fps, max_distance, min_correlation):
+            for m in content_matches(fresh, kept, fps, max_distance, min_correlation):
                 drop[m.eval_path] = m.pool_path
             fresh = [p for p in fresh if p not in drop]
         kept += fresh

@@ -1,4 +1,4 @@
-"""A user's own unlabeled X-rays (a folder tree of PNG, JPEG, DICOM) for the MD-MoCo pool."""
+"""A user's own unlabeled X-rays (a folder tree of PNG, JPEG, TIFF, DICOM) for the MD-MoCo pool."""
 import os
 import os.path as osp
 from typing import List, Sequence
@@ -8,9 +8,7 @@ from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
 from .base import check_not_empty, require_dir
-from .leakage import is_dicom_file
-
-XRAY_FOLDER_EXTS = ('.png', '.jpg', '.jpeg', '.dcm', '.dicom', '.dic')
+from .image_reader import IMAGE_EXTS, is_dicom_file
 
 
 @DATASETS.register_module()
@@ -28,13 +26,14 @@ class XRayFolder(BaseDataset):
     extension-less files that carry the DICOM ``DICM`` marker (PACS exports often have no
     extension). Hidden files and folders (``.DS_Store``, ``._*`` forks, ``.git``) and
     ``__MACOSX`` are skipped; symbolic links to folders are followed. Decoding is the
-    pipeline's ``LoadXRayImage`` (8/16-bit PNG, JPEG, DICOM with its LUTs). An empty tree
+    pipeline's ``LoadXRayImage`` (8/16-bit PNG/TIFF, JPEG, BMP, DICOM with its LUTs). An empty tree
     raises. Each sample: ``img_path``; the number of files skipped for their extension is logged.
 
     Args:
         data_root (str): the folder. Defaults to 'data/XRayFolder'.
         exts (Sequence[str]): file extensions read. Defaults to
-            ('.png', '.jpg', '.jpeg', '.dcm', '.dicom', '.dic').
+            :data:`~muscle_mm.datasets.image_reader.IMAGE_EXTS` (PNG, JPEG, BMP, TIFF, DICOM:
+            every type the loader and the leakage check read).
         dicom_by_content (bool): also read extension-less DICOM files. Defaults to True.
         split (str): only 'train' (the pool reads 'train' splits). Defaults to 'train'.
         **kwargs: passed to :class:`mmpretrain.datasets.BaseDataset` (``pipeline``, ...).
@@ -42,7 +41,7 @@ class XRayFolder(BaseDataset):
 
     def __init__(self,
                  data_root: str = 'data/XRayFolder',
-                 exts: Sequence[str] = XRAY_FOLDER_EXTS,
+                 exts: Sequence[str] = IMAGE_EXTS,
                  dicom_by_content: bool = True,
                  split: str = 'train',
                  **kwargs) -> None:

@@ -1,5 +1,4 @@
 """The unlabeled multi-dataset image pool that MD-MoCo pre-trains on."""
-import copy
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
@@ -7,49 +6,13 @@ from mmengine.dataset import BaseDataset as _MMEngineBaseDataset
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
-from muscle_mm.registry import DATASETS, MMDET_DATASETS, MMSEG_DATASETS
+from muscle_mm.registry import DATASETS
 from .base import DatasetFormatError, check_not_empty
+from .builder import build_xray_dataset, dataset_label
+from .leakage import fingerprints
+from .pool_content import downstream_in_pool, pool_duplicates
 
-_SCOPED_REGISTRIES = ((DATASETS, 'mmpretrain'), (MMDET_DATASETS, 'mmdet'), (MMSEG_DATASETS,
-                                                                            'mmseg'))
-
-
-def build_xray_dataset(cfg: Union[dict, _MMEngineBaseDataset]) -> _MMEngineBaseDataset:
-    """Build a dataset config from whichever library registered it.
-
-    muscle_mm's readers live in three registries (classification/pre-training sets in
-    mmpretrain, TBX11K in mmdet, the lung-mask set in mmseg). An explicit ``_scope_`` wins;
-    otherwise the type is looked up in mmpretrain, then mmdet, then mmseg and built in that scope
-    (so its own sub-modules resolve there too). Built datasets are returned unchanged.
-    """
-    if not isinstance(cfg, dict):
-        return cfg
-    cfg = copy.deepcopy(dict(cfg))
-    t = cfg.get('type')
-    if t is None:
-        raise KeyError(f'dataset config without "type": {cfg}')
-    if '_scope_' not in cfg and isinstance(t, str):
-        for registry, scope in _SCOPED_REGISTRIES:
-            if registry.get(t) is not None:
-                cfg['_scope_'] = scope
-                break
-        else:
-            raise KeyError(f'dataset type {t!r} is not registered in mmpretrain, mmdet or mmseg '
-                           '(is muscle_mm imported? custom_imports=dict(imports=["muscle_mm"]))')
-    return DATASETS.build(cfg)
-
-
-def dataset_label(cfg_or_dataset, dataset=None) -> str:
-    """A readable name for a dataset: its type (scope stripped) plus its split when it has one."""
-    if isinstance(cfg_or_dataset, dict) and isinstance(cfg_or_dataset.get('type'), str):
-        name = cfg_or_dataset['type'].split('.')[-1]
-    else:
-        name = type(dataset if dataset is not None else cfg_or_dataset).__name__
-    split = getattr(dataset if dataset is not None else cfg_or_dataset, 'split', None)
-    if split is None and isinstance(cfg_or_dataset, dict):
-        split = cfg_or_dataset.get('split')
-    return f'{name}[{split}]' if split else name
-
+__all__ = ['XRayPretrainPool', 'build_xray_dataset', 'check_same_split_definition']
 
 @DATASETS.register_module()
 class XRayPretrainPool(BaseDataset):
@@ -167,8 +130,6 @@ class XRayPretrainPool(BaseDataset):
         return paths
 
     def load_data_list(self) -> List[dict]:
-        from .pool_content import downstream_in_pool, pool_duplicates
-        from .leakage import fingerprints
         sources = self._build_sources()
         paths = {name: self._paths(name, ds) for name, ds in sources}
         down = self._build(self._downstream_cfgs)

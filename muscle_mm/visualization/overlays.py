@@ -23,7 +23,8 @@ def draw_lung_overlays(images: Sequence[np.ndarray],
                        gt_masks: Sequence[np.ndarray],
                        pred_masks: Dict[str, Sequence[np.ndarray]],
                        out_file: str,
-                       row_titles: Optional[Sequence[str]] = None) -> str:
+                       row_titles: Optional[Sequence[str]] = None,
+                       missing: Sequence[str] = ()) -> str:
     """One row per image, one column per initialization: the X-ray in gray, the predicted lung
     filled in red, the ground-truth outline in green (as the paper's Fig. 3).
 
@@ -33,6 +34,7 @@ def draw_lung_overlays(images: Sequence[np.ndarray],
         pred_masks: initialization name -> one ``H x W`` prediction per image.
         out_file: PNG path.
         row_titles: optional name of each image (e.g. its file name).
+        missing: initializations without predictions, named in the figure's title.
     """
     names = list(pred_masks)
     if not names or not len(images):
@@ -59,7 +61,32 @@ def draw_lung_overlays(images: Sequence[np.ndarray],
         if row_titles:
             axes[r][0].text(0, -0.02, row_titles[r], transform=axes[r][0].transAxes, va='top',
                             fontsize=6)
+    if missing:
+        fig.suptitle(f'no predictions (not run): {", ".join(missing)}', fontsize=8)
     return save_figure(fig, out_file)
+
+
+def _iou(box: tuple, others: np.ndarray) -> np.ndarray:
+    x1, y1 = np.maximum(box[0], others[:, 0]), np.maximum(box[1], others[:, 1])
+    x2, y2 = np.minimum(box[2], others[:, 2]), np.minimum(box[3], others[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (others[:, 2] - others[:, 0]) * (others[:, 3] - others[:, 1])
+    return inter / np.maximum(area + areas - inter, 1e-9)
+
+
+def select_boxes(boxes: Sequence[tuple], score_thr: float = 0.3, nms_iou: float = 0.5,
+                 top_k: int = 5) -> List[tuple]:
+    """The predictions a reader can read: score >= ``score_thr``, then class-agnostic NMS at
+    ``nms_iou`` (mmdet's NMS is per class: an active and a latent box on one lesion both stay),
+    then the ``top_k`` highest scores. Boxes are ``(x1, y1, x2, y2, label, score)``."""
+    kept: List[tuple] = []
+    for box in sorted((b for b in boxes if b[5] >= score_thr), key=lambda b: -b[5]):
+        if len(kept) == top_k:
+            break
+        if not kept or _iou(box, np.array([k[:4] for k in kept], float)).max() <= nms_iou:
+            kept.append(box)
+    return kept
 
 
 def draw_tb_boxes(images: Sequence[np.ndarray],
@@ -67,9 +94,15 @@ def draw_tb_boxes(images: Sequence[np.ndarray],
                   pred_boxes: Dict[str, Sequence[List[tuple]]],
                   out_file: str,
                   class_names: Sequence[str] = ('active', 'latent'),
-                  score_thr: float = 0.3) -> str:
+                  score_thr: float = 0.3,
+                  nms_iou: float = 0.5,
+                  top_k: int = 5,
+                  missing: Sequence[str] = ()) -> str:
     """One row per image, one column per initialization: ground-truth boxes in green, predicted
-    boxes (score >= ``score_thr``) in red, each labelled with its class (and score).
+    boxes in red, each labelled with its class (and score). Only :func:`select_boxes` of each
+    image's predictions are drawn (score >= ``score_thr``, class-agnostic NMS at ``nms_iou``,
+    the ``top_k`` best); the figure's title says so, and each panel how many of its boxes it
+    shows. ``missing``: initializations without predictions, named in the title.
 
     Boxes are ``(x1, y1, x2, y2, label)`` for ground truth and ``(x1, y1, x2, y2, label,
     score)`` for predictions, in the image's pixel coordinates.
@@ -83,16 +116,24 @@ def draw_tb_boxes(images: Sequence[np.ndarray],
         for c, name in enumerate(names):
             ax = axes[r][c]
             _show(ax, image)
+            drawn = select_boxes(pred_boxes[name][r], score_thr, nms_iou, top_k)
             # ground-truth names above their box, predictions below theirs
             shown = [(b, GT_COLOR, class_names[int(b[4])], True) for b in gt_boxes[r]]
             shown += [(b, PRED_COLOR, f'{class_names[int(b[4])]} {b[5]:.2f}', False)
-                      for b in pred_boxes[name][r] if b[5] >= score_thr]
+                      for b in drawn]
             for (x1, y1, x2, y2, *_), color, text, above in shown:
                 ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color,
                                        linewidth=1.2))
                 ax.text(x1, y1 if above else y2, text, color=color, fontsize=6,
                         va='bottom' if above else 'top')
+            ax.text(0.99, 0.01, f'{len(drawn)} of {len(pred_boxes[name][r])} boxes',
+                    transform=ax.transAxes, ha='right', va='bottom', fontsize=6, color='white')
             ax.set_axis_off()
             if r == 0:
                 ax.set_title(f'{name} (green GT, red pred)', fontsize=9)
+    title = (f'red: predictions with score >= {score_thr:g}, after class-agnostic NMS (IoU '
+             f'{nms_iou:g}), top {top_k} per image')
+    if missing:
+        title += f'\nno predictions (not run): {", ".join(missing)}'
+    fig.suptitle(title, fontsize=8)
     return save_figure(fig, out_file)

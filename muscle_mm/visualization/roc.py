@@ -14,16 +14,19 @@ def plot_roc_curves(curves: Dict[str, Curve],
                     out_file: str,
                     title: Optional[str] = None,
                     num_bootstrap: int = 100,
-                    seed: int = 0) -> Dict[str, Dict[str, float]]:
+                    seed: int = 0,
+                    missing: Sequence[str] = ()) -> Dict[str, Dict[str, float]]:
     """Draw one ROC curve per entry of ``curves`` (name -> (positive-class scores, 0/1 labels))
     and write a PNG; return each curve's :func:`binary_metrics` (the legend's numbers).
 
     As the paper's Fig. 2: false positive rate on x, true positive rate on y, the chance diagonal,
     and "name: AUC 99.61 (99.32-99.83)" in the legend, the CI from ``num_bootstrap`` seeded
-    resamples (0: no CI).
+    resamples (0: no CI). ``missing``: initializations without predictions, listed in the legend
+    as "name: no predictions (not run)" so that a reader sees they are absent, not hidden.
     """
     if not curves:
-        raise ValueError('plot_roc_curves: no curves to draw')
+        raise ValueError('plot_roc_curves: no curves to draw'
+                         + (f' (no predictions: {", ".join(missing)})' if missing else ''))
     fig, ax = new_figure(1, 1, size=(5.2, 5.0))
     ax = ax[0][0]
     metrics = {}
@@ -35,6 +38,8 @@ def plot_roc_curves(curves: Dict[str, Curve],
         metrics[name] = binary_metrics(scores, labels, num_bootstrap=num_bootstrap, seed=seed)
         fpr, tpr, _ = roc_curve(labels, scores)
         ax.plot(fpr, tpr, lw=1.5, label=f'{name}: AUC {format_auc_ci(metrics[name])}')
+    for name in missing:  # a legend entry without a line
+        ax.plot([], [], ls='none', label=f'{name}: no predictions (not run)')
     ax.plot([0, 1], [0, 1], ls='--', lw=0.8, color='grey')
     ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel='False positive rate (1 - specificity)',
            ylabel='True positive rate (sensitivity)', title=title or 'ROC')

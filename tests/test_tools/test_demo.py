@@ -34,7 +34,8 @@ def test_demo_pipeline_tiny_two_seeds(tmp_path):
     assert {'fine-tune, pneumonia binary/auc', 'fine-tune, tbx coco/mAP50'} <= names
     assert any(c['claim'].startswith('continual stage, final average') for c in claims)
     for c in claims:
-        assert c['seeds'] == [0, 1], c
+        assert c['seeds'] == [0, 1] or (not c['seeds'] and all(
+            w.endswith('not run') for w in c['excluded'].values())), c
         assert c['diff'] == [a - b for a, b in zip(c['a_values'], c['b_values'])]
     assert any(f.endswith('.png') and osp.getsize(f) > 0 for f in out['files'])
     log = (tmp_path / 'demo' / 'demo.log').read_text()

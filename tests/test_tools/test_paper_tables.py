@@ -38,7 +38,20 @@ def test_table3_mean_and_spread_over_seeds(tmp_path):
     row = f'| ResNet-50 | MUSCLE | ours | 3 | {np.mean(dice):.2f} ± {np.std(dice, ddof=1):.2f} |'
     assert row in md
     assert '|  |  | paper | 1 | 95.27 | 94.10 | 37.83 | 63.46 | 12.21 |' in md
-    (record, ) = list(csv.DictReader(open(osp.join(grid, 'table3.csv'))))
+    records = list(csv.DictReader(open(osp.join(grid, 'table3.csv'))))
+    # every init of ResNet-50 is listed; those without a result say so
+    assert [r['pretrain'] for r in records] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
+                                                'MUSCLE']
+    assert '| ResNet-50 | Scratch | ours | 0 of 3 | not run | not run | not run | not run | ' \
+        'not run |' in md
+    assert records[0]['lung seeds run'] == 'not run' and records[0]['lung Dice'] == ''
+    # tbx ran 2 of the grid's 3 seeds, and one of them has no latent AP (NaN)
+    assert f'| {np.mean([40.0, 44.0]):.2f} ± {np.std([40.0, 44.0], ddof=1):.2f} ' \
+        '(n=2 of 3, 1 not run) |' in md
+    assert '| 10.00 (n=1 of 3, 1 NaN, 1 not run) |' in md
+    assert 'not run' in md.split('\n')[-2] and 'NaN' in md.split('\n')[-2]  # the note says so
+    record = records[-1]
+    assert record['tbx seeds run'] == '2 of 3' and record['tbx AP latent n'] == '1'
     assert float(record['lung mIoU']) == pytest.approx(np.mean(miou))
     assert float(record['lung mIoU std']) == pytest.approx(np.std(miou, ddof=1))
     assert float(record['tbx AP latent']) == 10.0 and record['tbx AP latent std'] == ''
@@ -65,3 +78,27 @@ def test_table2_with_study_auc_and_bad_records(tmp_path):
         json.dump(dict(task='pneumonia', init='mdmoco', depth=18, seed=0, metrics=cls), f)
     with pytest.raises(ValueError, match='does not match the run it records'):
         paper_tables.write_tables(grid)
+
+
+def test_table2_shows_a_missing_run_and_a_nan_seed(tmp_path):
+    """A grid of 3 seeds where MD-MoCo was never run and one Scratch seed has a NaN AUC: the
+    MD-MoCo row says 'not run', the Scratch AUC says it is the mean of 2 of 3 seeds."""
+    grid = str(tmp_path)
+    for seed, auc in enumerate([80.0, None, 90.0]):
+        for init in ('scratch', 'muscle'):
+            _result(grid, 'pneumonia', init, 18, seed, {
+                'binary/accuracy': 70.0, 'binary/sensitivity': 60.0, 'binary/specificity': 80.0,
+                'binary/auc': auc if init == 'scratch' else 95.0, 'binary/auc_ci_low': 1.0,
+                'binary/auc_ci_high': 2.0})
+    paper_tables.write_tables(grid, expected=[('pneumonia', 'mdmoco', 18, s) for s in range(3)])
+    md = open(osp.join(grid, 'table2.md')).read()
+    assert '| Pneumonia | ResNet-18 | MD-MoCo | ours | 0 of 3 | not run | not run | not run | ' \
+        'not run | not run |' in md
+    assert f'| {np.mean([80, 90]):.2f} ± {np.std([80, 90], ddof=1):.2f} (1.00-2.00) ' \
+        '(n=2 of 3, 1 NaN) |' in md
+    assert '| Pneumonia | ResNet-18 | MUSCLE | ours | 3 | 70.00 ± 0.00 |' in md
+    rows = list(csv.DictReader(open(osp.join(grid, 'table2.csv'))))
+    assert [r['pretrain'] for r in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
+                                             'MUSCLE']
+    assert rows[0]['pneumonia AUC n'] == '2' and rows[2]['pneumonia seeds run'] == 'not run'
+    assert '| MURA |' not in md  # a task with no run and none expected gets no rows

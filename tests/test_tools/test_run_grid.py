@@ -77,13 +77,17 @@ def test_grid_fills_table_then_skips_finished_runs(setup, capsys):
             assert r['metrics'][key] == pytest.approx(val[key], abs=1e-6), key
     assert 'seed: 0' in open(results['scratch']['train_log']).read()
     rows = list(csv.DictReader(open(work / 'table2.csv')))
-    assert [row['pretrain'] for row in rows] == ['Scratch', 'MD-MoCo']
-    for row, init in zip(rows, ('scratch', 'mdmoco')):
+    assert [row['pretrain'] for row in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
+                                                 'MUSCLE']
+    assert [row['pneumonia seeds run'] for row in rows] == ['1 of 1', 'not run', '1 of 1',
+                                                            'not run', 'not run']
+    for row, init in zip(rows[::2], ('scratch', 'mdmoco')):
         assert float(row['pneumonia AUC']) == pytest.approx(results[init]['metrics']['binary/auc'])
         assert row['seeds'] == '0'
     assert float(rows[0]['pneumonia AUC paper']) == 96.58
     md = (work / 'table2.md').read_text()
     assert '| Pneumonia | ResNet-18 | Scratch | ours | 1 |' in md
+    assert '| Pneumonia | ResNet-18 | ImageNet | ours | 0 of 1 | not run |' in md
     assert '96.58 (95.09-97.81)' in md  # the paper's row
 
     mtimes = [osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' / 'result.json')
@@ -155,3 +159,33 @@ def test_pytorch_launcher_trains_and_tests_on_two_processes(setup, tmp_path, mon
     assert result['metrics']['binary/auc'] == pytest.approx(tested['binary/auc'])
     assert osp.isfile(result['predictions'])
     assert '| Scratch |' in (work / 'table2.md').read_text()
+
+
+def test_offline_imagenet_is_checked_before_any_run(setup, tmp_path, monkeypatch):
+    """Without torchvision's file in torch hub's cache the grid stops before Scratch trains,
+    naming the file and its URL; a local copy through --pretrained imagenet_r18=PATH, or the file
+    put in the cache, lets it through."""
+    tmp, opts, ckpt = setup
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path / 'empty_torch_home'))
+    cached = tmp_path / 'empty_torch_home' / 'hub' / 'checkpoints' / 'resnet18-f37072fd.pth'
+    with pytest.raises(run_grid.GridError) as e:
+        _grid(tmp_path / 'a', opts, ckpt, inits=['scratch', 'imagenet'])
+    msg = str(e.value)
+    assert str(cached) in msg and 'https://download.pytorch.org/models/resnet18-f37072fd.pth' in msg
+    assert '--pretrained imagenet_r18=' in msg
+    assert not osp.exists(tmp_path / 'a')  # Scratch did not train first
+    from mmpretrain.models import ResNet
+    local = tmp_path / 'resnet18-f37072fd.pth'
+    torch.save(dict(ResNet(18).state_dict(), **{'fc.weight': torch.zeros(1000, 512),
+                                                'fc.bias': torch.zeros(1000)}), local)
+    run_grid.main(['--tasks', 'pneumonia', '--inits', 'scratch', 'imagenet', '--depths', '18',
+                   '--work-dir', str(tmp_path / 'b'), '--dry-run',
+                   '--pretrained', f'imagenet_r18={local}', '--cfg-options'] + opts)
+    os.makedirs(cached.parent)
+    os.replace(local, cached)
+    run_grid.main(['--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18',
+                   '--work-dir', str(tmp_path / 'c'), '--dry-run', '--cfg-options'] + opts)
+    torch.save(dict(state_dict={'head.fc.weight': torch.zeros(2, 2)}), cached)  # not a ResNet
+    with pytest.raises(run_grid.GridError, match='not a ResNet backbone'):
+        run_grid.main(['--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18',
+                       '--work-dir', str(tmp_path / 'd'), '--dry-run', '--cfg-options'] + opts)

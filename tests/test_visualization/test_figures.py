@@ -104,3 +104,57 @@ def test_figure_tool_reads_prediction_files(tmp_path):
     out = paper_figures.main(['tbx', '--pred', f'MUSCLE={tmp_path / "det.pkl"}', '--out',
                               str(tmp_path / 'tbx.png')])
     assert _count(out, (0, 255, 0), tol=60) > 50 and _count(out, (0, 0, 255), tol=60) > 50
+
+
+def test_tb_boxes_drawn_are_readable(tmp_path, monkeypatch):
+    """Dozens of low-score boxes are not drawn: score >= 0.3, class-agnostic NMS, top k, and
+    the figure's title states the rule."""
+    from muscle_mm.visualization import overlays, select_boxes
+    rng = np.random.RandomState(0)
+    low = [(x, y, x + 8, y + 8, 0, s) for x, y, s in zip(rng.randint(0, 70, 40),
+                                                        rng.randint(0, 70, 40),
+                                                        rng.uniform(0.05, 0.29, 40))]
+    lesion = [(10, 10, 40, 40, 0, 0.9), (11, 11, 40, 41, 1, 0.8)]  # active + latent duplicate
+    spread = [(50 + i, 2 + 12 * i, 58 + i, 10 + 12 * i, 1, 0.5 + 0.05 * i) for i in range(6)]
+    kept = select_boxes(low + lesion + spread, score_thr=0.3, nms_iou=0.5, top_k=5)
+    assert kept[0] == lesion[0] and lesion[1] not in kept  # NMS across classes
+    assert len(kept) == 5 and all(b[5] >= 0.3 for b in kept)
+    assert [b[5] for b in kept] == sorted((b[5] for b in kept), reverse=True)
+    assert select_boxes(low) == []
+    titles = []
+    save = overlays.save_figure
+    monkeypatch.setattr(overlays, 'save_figure',
+                        lambda fig, out: titles.append(fig._suptitle.get_text()) or save(fig, out))
+    image = np.full((80, 80), 90, np.uint8)
+    few, many = tmp_path / 'few.png', tmp_path / 'many.png'
+    draw_tb_boxes([image], [[]], dict(MUSCLE=[low + lesion + spread]), str(few),
+                  missing=['Scratch'])
+    draw_tb_boxes([image], [[]], dict(MUSCLE=[low + lesion + spread]), str(many), score_thr=0,
+                  nms_iou=1, top_k=100)
+    assert _count(few, (0, 0, 255), tol=60) < _count(many, (0, 0, 255), tol=60) / 2
+    assert titles[0] == ('red: predictions with score >= 0.3, after class-agnostic NMS (IoU 0.5),'
+                         ' top 5 per image\nno predictions (not run): Scratch')
+
+
+def test_roc_from_a_grid_names_the_inits_without_predictions(tmp_path, monkeypatch, capsys):
+    from muscle_mm.visualization import roc
+    legends = []
+    save = roc.save_figure
+    monkeypatch.setattr(roc, 'save_figure', lambda fig, out: legends.append(
+        [t.get_text() for t in fig.axes[0].get_legend().get_texts()]) or save(fig, out))
+    for init, strength in (('scratch', 0.1), ('muscle', 0.4)):
+        scores, labels = _cls_data(strength=strength)
+        d = tmp_path / 'pneumonia' / f'pneumonia_{init}_r18' / 'seed0'
+        d.mkdir(parents=True)
+        (d / 'preds_test.pkl').write_bytes(pickle.dumps([
+            dict(pred_score=torch.tensor([1 - s, s]), gt_label=torch.tensor([y]))
+            for s, y in zip(scores, labels)]))
+    paper_figures.main(['roc', '--grid-dir', str(tmp_path), '--task', 'pneumonia', '--out',
+                        str(tmp_path / 'roc.png')])
+    (legend, ) = legends
+    assert [t.split(':')[0] for t in legend] == ['Scratch', 'MUSCLE', 'ImageNet', 'MD-MoCo',
+                                                 'MUSCLE--']
+    assert legend[2:] == [f'{n}: no predictions (not run)' for n in ('ImageNet', 'MD-MoCo',
+                                                                      'MUSCLE--')]
+    assert 'no predictions (not run) for pneumonia r18 seed 0: ImageNet, MD-MoCo, MUSCLE--' in \
+        capsys.readouterr().out

@@ -37,19 +37,25 @@ SEED_RE = re.compile(r'seed(\d+)$')
 def _stats(values: List[float]) -> str:
     """mean ± sample sd, in the tables' format (paper_tables._fmt)."""
     if not values:
-        return '-'
+        return 'none paired'
     return _fmt(statistics.mean(values), statistics.stdev(values) if len(values) > 1 else math.nan)
 
 
-def compare(name: str, a_name: str, a: Dict[int, float], b_name: str,
-            b: Dict[int, float]) -> Optional[dict]:
-    """``a`` vs ``b`` (seed -> value), paired on the seeds both have; None if they share none."""
-    seeds = sorted(set(a) & set(b))
-    if not seeds:
-        return None
+def compare(name: str, a_name: str, a: Dict[int, Optional[float]], b_name: str,
+            b: Dict[int, Optional[float]]) -> dict:
+    """``a`` vs ``b`` (seed -> value, None for NaN), paired on the seeds where both have a number;
+    every other seed of either side is listed in ``excluded`` with the reason (NaN, not run)."""
+    every = sorted(set(a) | set(b))
+    seeds = [s for s in every if a.get(s) is not None and b.get(s) is not None]
+    excluded = {}
+    for s in every:
+        why = [f'{n} {"not run" if s not in side else "NaN"}'
+               for n, side in ((a_name, a), (b_name, b)) if side.get(s) is None]
+        if why:
+            excluded[s] = ', '.join(why)
     diff = [a[s] - b[s] for s in seeds]
     return dict(claim=name, a=a_name, b=b_name, seeds=seeds, a_values=[a[s] for s in seeds],
-                b_values=[b[s] for s in seeds], diff=diff,
+                b_values=[b[s] for s in seeds], diff=diff, excluded=excluded,
                 a_wins=sum(d > 0 for d in diff), b_wins=sum(d < 0 for d in diff))
 
 
@@ -84,11 +90,12 @@ def collect(out: str, depth: int = 18) -> List[dict]:
     per = {}  # (task, init) -> seed -> value
     for (task, d, init), results in cells.items():
         if d == depth:
-            per[task, init] = {r['seed']: r['metrics'][PRIMARY[task]] for r in results
-                               if r['metrics'].get(PRIMARY[task]) is not None}
+            per[task, init] = {r['seed']: r['metrics'].get(PRIMARY[task]) for r in results}
     for a, b in (('mdmoco', 'scratch'), ('muscle', 'muscle_minus'), ('muscle', 'scratch')):
         for task, key in PRIMARY.items():
-            if (task, a) in per and (task, b) in per:
+            if (task, a) in per or (task, b) in per:  # one side missing: shown as not run
+                per.setdefault((task, a), {})
+                per.setdefault((task, b), {})
                 claims.append(compare(f'fine-tune, {task} {key}', INIT_NAMES[a], per[task, a],
                                       INIT_NAMES[b], per[task, b]))
     cont = {init: _seeded_json(osp.join(out, f'{init}_r{depth}', 'seed*', 'continual_metrics.json'))
@@ -96,23 +103,30 @@ def collect(out: str, depth: int = 18) -> List[dict]:
     for key, sign, label in (('final_average', 1, 'final average (higher is better)'),
                              ('average_forgetting', -1, 'average forgetting, negated (higher '
                               'is better)')):
-        sides = [{s: sign * m['summary'][key] + 0.0 for s, m in cont[init].items()
-                  if m['summary'].get(key) is not None} for init in ('muscle', 'muscle_minus')]
-        if all(sides):
+        sides = [{s: None if m['summary'].get(key) is None else sign * m['summary'][key] + 0.0
+                  for s, m in cont[init].items()} for init in ('muscle', 'muscle_minus')]
+        if any(sides):
             claims.append(compare(f'continual stage, {label}', 'MUSCLE', sides[0], 'MUSCLE--',
                                   sides[1]))
-    return [c for c in claims if c is not None]
+    return claims
 
 
 def render(claims: List[dict]) -> str:
     lines = ['| comparison | A | B | seeds | A (mean ± sd) | B (mean ± sd) | A - B (mean ± sd) '
              '| seeds A > B / A < B |', '|---|---|---|---|---|---|---|---|']
     for c in claims:
-        lines.append(f'| {c["claim"]} | {c["a"]} | {c["b"]} | {len(c["seeds"])} | '
+        seeds = str(len(c['seeds']))
+        if c['excluded']:
+            total = len(c['seeds']) + len(c['excluded'])
+            seeds = f'{len(c["seeds"])} of {total} (' + '; '.join(
+                f'seed {s}: {why}' for s, why in sorted(c['excluded'].items())) + ')'
+        lines.append(f'| {c["claim"]} | {c["a"]} | {c["b"]} | {seeds} | '
                      f'{_stats(c["a_values"])} | {_stats(c["b_values"])} | '
                      f'{_stats(c["diff"])} | {c["a_wins"]} / {c["b_wins"]} |')
     lines.append('Paired by seed: each seed runs the whole pipeline (pre-training, continual '
-                 'stage, fine-tuning) with that seed on the same generated data.')
+                 'stage, fine-tuning) with that seed on the same generated data. A seed where a '
+                 'side is NaN (undefined) or not run is left out of the pair and named in the '
+                 'seeds column.')
     return '\n'.join(lines)
 
 

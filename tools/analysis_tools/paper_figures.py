@@ -7,12 +7,14 @@ the ``preds_test.pkl`` that tools/run_grid.py keeps for every run), one per init
     # Fig. 3: lung overlays (ground truth green, prediction red), inits side by side
     python tools/analysis_tools/paper_figures.py lung --grid-dir work_dirs/grid --depth 18 \
         --out lung.png [--num-images 4] [--pick spread]
-    # TB boxes, ground truth green and prediction red
+    # TB boxes, ground truth green and prediction red: score >= 0.3, class-agnostic NMS at IoU
+    # 0.5, the 5 best per image (the figure's title says so; --score-thr / --nms-iou / --top-k)
     python tools/analysis_tools/paper_figures.py tbx --grid-dir work_dirs/grid --depth 50 \
         --out tbx.png
 
 ``--grid-dir`` takes every initialization of ``--task`` (default: the figure's task; ``roc``
-needs pneumonia or mura) at ``--depth``/``--seed`` that the grid has tested.
+needs pneumonia or mura) at ``--depth``/``--seed`` that the grid has tested; an init without
+predictions is named in the figure (ROC legend, title) as "no predictions (not run)".
 """
 import argparse
 import os.path as osp
@@ -43,12 +45,16 @@ def parse_args(argv=None):
     p.add_argument('--pick', choices=['first', 'spread'], default='first',
                    help='lung: the first images, or those where the inits differ most (Dice)')
     p.add_argument('--score-thr', type=float, default=0.3, help='tbx: boxes drawn from here')
+    p.add_argument('--nms-iou', type=float, default=0.5,
+                   help='tbx: class-agnostic NMS of the drawn boxes at this IoU')
+    p.add_argument('--top-k', type=int, default=5, help='tbx: at most this many boxes per image')
     return p.parse_args(argv)
 
 
 def prediction_files(args):
-    """OrderedDict name -> pkl, from --pred or from the grid."""
-    files = OrderedDict()
+    """OrderedDict name -> pkl, from --pred or from the grid; ``args.missing`` lists the grid's
+    inits without predictions (the figures name them instead of leaving them out)."""
+    files, args.missing = OrderedDict(), []
     for item in args.pred:
         name, sep, path = item.partition('=')
         if not sep:
@@ -61,6 +67,11 @@ def prediction_files(args):
                             f'seed{args.seed}', 'preds_test.pkl')
             if osp.isfile(path):
                 files[INIT_NAMES[init]] = path
+            elif INIT_NAMES[init] not in files:
+                args.missing.append(INIT_NAMES[init])
+        if args.missing:
+            print(f'no predictions (not run) for {task} r{args.depth} seed {args.seed}: '
+                  f'{", ".join(args.missing)}')
     if not files:
         raise SystemExit('no predictions: give --pred NAME=PKL or a --grid-dir holding '
                          'preds_test.pkl files for this task and depth')
@@ -98,7 +109,8 @@ def roc_figure(args, files):
         task = args.task or DEFAULT_TASK['roc']
         title = (f'{dict(pneumonia="Pneumonia", mura="MURA").get(task, task)} test split, '
                  f'ResNet-{args.depth}, seed {args.seed}: ROC (image level)')
-    for name, m in plot_roc_curves(curves, args.out, title=title).items():
+    for name, m in plot_roc_curves(curves, args.out, title=title,
+                                   missing=args.missing).items():
         print(f'{name}: AUC {m["auc"]:.2f} ({m["auc_ci_low"]:.2f}-{m["auc_ci_high"]:.2f})')
     return args.out
 
@@ -144,7 +156,8 @@ def lung_figure(args, files):
     preds = OrderedDict((n, [mask(v[p], 'pred_sem_seg') for p in chosen])
                         for n, v in per_init.items())
     return draw_lung_overlays(images, gts, preds, args.out,
-                              row_titles=[osp.basename(p) for p in chosen])
+                              row_titles=[osp.basename(p) for p in chosen],
+                              missing=args.missing)
 
 
 def tbx_figure(args, files):
@@ -170,7 +183,8 @@ def tbx_figure(args, files):
     images = [_read_gray(p) for p in chosen]
     preds = OrderedDict((n, [pred_boxes(v[p]) for p in chosen]) for n, v in per_init.items())
     return draw_tb_boxes(images, [gt_boxes(first[p]) for p in chosen], preds, args.out,
-                         score_thr=args.score_thr)
+                         score_thr=args.score_thr, nms_iou=args.nms_iou, top_k=args.top_k,
+                         missing=args.missing)
 
 
 def main(argv=None):

@@ -5,6 +5,9 @@
 Reads every ``<grid>/<task>/<task>_<init>_r<depth>/seed<N>/result.json``, averages a cell over
 its seeds (mean and sample standard deviation; with one seed the paper's single-run format) and
 writes ``<grid>/table2.{md,csv}`` (Pneumonia, MURA) and ``<grid>/table3.{md,csv}`` (Lung, TBX).
+Nothing is left out silently: every init of a task and depth with any run gets a row ('not run'
+when it has no result), and a cell whose mean is over fewer seeds than the grid's says how many
+were NaN or not run ('n=2 of 3, 1 NaN').
 ``--paper`` puts the paper's numbers beside ours.
 """
 import argparse
@@ -14,7 +17,7 @@ import json
 import math
 import os.path as osp
 import re
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
@@ -105,60 +108,99 @@ def load_results(grid_dir: str) -> Dict[Tuple[str, int, str], List[dict]]:
 
 
 def summarize(results: List[dict], key: str) -> Tuple[float, float, int]:
-    """(mean, sample std or NaN, n) over seeds; NaN metric values (null in JSON) are skipped."""
+    """(mean, sample std or NaN, n) over seeds; n counts the finite values: NaN metric values
+    (null in JSON) are left out of the mean, and :func:`_cell` says how many."""
     values = [r['metrics'].get(key) for r in results]
     values = np.array([v for v in values if v is not None], dtype=float)
+    values = values[np.isfinite(values)]
     if not values.size:
         return math.nan, math.nan, 0
     return float(values.mean()), float(values.std(ddof=1)) if values.size > 1 else math.nan, \
         int(values.size)
 
 
+NOT_RUN = 'not run'
+
+
 def _fmt(mean: float, std: float = math.nan) -> str:
     if math.isnan(mean):
-        return '-'
+        return 'NaN'
     return f'{mean:.2f}' if math.isnan(std) else f'{mean:.2f} ± {std:.2f}'
 
 
-def _auc_cell(results: List[dict], prefix: str) -> str:
-    auc, sd, _ = summarize(results, f'{prefix}/auc')
-    low, _, _ = summarize(results, f'{prefix}/auc_ci_low')
-    high, _, _ = summarize(results, f'{prefix}/auc_ci_high')
-    ci = '' if math.isnan(low) else f' ({low:.2f}-{high:.2f})'
-    return _fmt(auc, sd) + ci if not math.isnan(auc) else '-'
+def _count_note(n: int, ran: int, expected: int) -> str:
+    """'' when every expected seed ran and gave a number, else ' (n=2 of 3, 1 NaN)' etc."""
+    nan, missing = ran - n, expected - ran
+    if not nan and not missing:
+        return ''
+    parts = [f'n={n} of {expected}'] + ([f'{nan} NaN'] if nan else []) + (
+        [f'{missing} {NOT_RUN}'] if missing else [])
+    return ' (' + ', '.join(parts) + ')'
 
 
-def build_rows(cells: dict, tasks: Tuple[str, ...], with_paper: bool) -> Tuple[list, list]:
-    """Markdown rows and CSV records of the table holding ``tasks``."""
+def _cell(results: List[dict], key: str, expected: int, ci_prefix: Optional[str] = None) -> str:
+    """A Markdown cell: mean ± sd over the finite seeds, the CI if ``ci_prefix``, and how many
+    seeds were NaN or not run; 'not run' without any result."""
+    if not results:
+        return NOT_RUN
+    mean, sd, n = summarize(results, key)
+    text = _fmt(mean, sd)
+    if ci_prefix and n:
+        low, _, _ = summarize(results, f'{ci_prefix}/auc_ci_low')
+        high, _, _ = summarize(results, f'{ci_prefix}/auc_ci_high')
+        text += '' if math.isnan(low) else f' ({low:.2f}-{high:.2f})'
+    return text + _count_note(n, len(results), expected)
+
+
+def expected_seeds(cells: dict, expected: Iterable[tuple] = ()) -> List[int]:
+    """The seeds every run of the tables should have: those of any result, and of ``expected``
+    ``(task, init, depth, seed)`` runs (run_grid's selection)."""
+    return sorted({r['seed'] for rs in cells.values() for r in rs} | {e[3] for e in expected})
+
+
+def build_rows(cells: dict, tasks: Tuple[str, ...], with_paper: bool,
+               expected: Iterable[tuple] = ()) -> Tuple[list, list]:
+    """Markdown rows and CSV records of the table holding ``tasks``: every init of each
+    (task, depth) that has a result or an expected run, a missing one marked 'not run'."""
     md, records = [], []
+    expected = list(expected)
+    seeds_all = expected_seeds(cells, expected)
+    n_expected = len(seeds_all)
     table2 = tasks[0] in ('pneumonia', 'mura')
-    groups = [(t, d) for t in tasks for d in DEPTHS] if table2 else [(None, d) for d in DEPTHS]
+    present = {(t, d) for (t, d, _) in cells} | {(e[0], e[2]) for e in expected}
+    groups = [(t, d) for t in tasks for d in DEPTHS if (t, d) in present] if table2 else \
+        [(None, d) for d in DEPTHS if any((t, d) in present for t in tasks)]
     for task, depth in groups:
         for init in INITS:
             row_tasks = (task, ) if table2 else tasks
-            found = {t: cells.get((t, depth, init)) for t in row_tasks}
-            if not any(found.values()):
-                continue
-            seeds = sorted({r['seed'] for rs in found.values() if rs for r in rs})
+            found = {t: cells.get((t, depth, init)) or [] for t in row_tasks}
+            seeds = sorted({r['seed'] for rs in found.values() for r in rs})
             record = dict(backbone=f'ResNet-{depth}', pretrain=INIT_NAMES[init], seeds=seeds)
             cols_md = []
             for t in row_tasks:
-                rs = found[t] or []
+                rs = found[t]
+                record[f'{t} seeds run'] = f'{len(rs)} of {n_expected}' if rs else NOT_RUN
                 columns = dict(COLUMNS[t], **(STUDY_COLUMNS if t == 'mura' else {}))
                 for name, key in columns.items():
                     mean, sd, n = summarize(rs, key)
                     record[f'{t} {name}'], record[f'{t} {name} std'] = mean, sd
+                    record[f'{t} {name} n'] = n
                     if with_paper:
                         record[f'{t} {name} paper'] = paper_value(t, depth, init, name) \
                             if name in COLUMNS[t] else None
                 if table2:
-                    cols_md += [_fmt(*summarize(rs, COLUMNS[t][c])[:2])
+                    cols_md += [_cell(rs, COLUMNS[t][c], n_expected)
                                 for c in ('Acc.', 'Sen.', 'Spe.')]
-                    cols_md += [_auc_cell(rs, 'binary'), _auc_cell(rs, 'study')]
+                    cols_md += [_cell(rs, 'binary/auc', n_expected, 'binary')]
+                    study = any('study/auc' in r['metrics'] for r in rs)
+                    cols_md += [_cell(rs, 'study/auc', n_expected, 'study') if study else
+                                (NOT_RUN if not rs else '')]
                 else:
-                    cols_md += [_fmt(*summarize(rs, k)[:2]) for k in COLUMNS[t].values()]
+                    cols_md += [_cell(rs, k, n_expected) for k in COLUMNS[t].values()]
             head = ([TASK_NAMES[task]] if table2 else []) + [f'ResNet-{depth}', INIT_NAMES[init]]
-            md.append(head + ['ours', str(len(seeds))] + cols_md)
+            seeds_md = (f'{len(seeds)} of {n_expected}' if len(seeds) < n_expected
+                        else str(len(seeds)))
+            md.append(head + ['ours', seeds_md] + cols_md)
             if with_paper:
                 paper = []
                 for t in row_tasks:
@@ -175,9 +217,10 @@ def build_rows(cells: dict, tasks: Tuple[str, ...], with_paper: bool) -> Tuple[l
     return md, records
 
 
-def write_table(grid_dir: str, number: int, cells: dict, with_paper: bool) -> List[str]:
+def write_table(grid_dir: str, number: int, cells: dict, with_paper: bool,
+                expected: Iterable[tuple] = ()) -> List[str]:
     tasks = ('pneumonia', 'mura') if number == 2 else ('lung', 'tbx')
-    md_rows, records = build_rows(cells, tasks, with_paper)
+    md_rows, records = build_rows(cells, tasks, with_paper, expected)
     if not records:
         return []
     if number == 2:
@@ -190,8 +233,14 @@ def write_table(grid_dir: str, number: int, cells: dict, with_paper: bool) -> Li
                   'TBX AP active', 'TBX AP latent']
         title = ('Table 3. Lung segmentation (Dice of the lung, mIoU over background and lung) and '
                  'TB detection (AP at IoU 0.5) on the test split, %.')
+    n_seeds = len(expected_seeds(cells, expected))
     note = ('With several seeds: mean ± sample standard deviation over seeds; a CI in brackets is '
-            'the mean of the per-seed 95% bootstrap CIs. "-": not run or undefined.')
+            'the mean of the per-seed 95% bootstrap CIs. Every initialization of a task and depth '
+            f'that has any run is listed, over the {n_seeds} seed(s) of the grid: "not run": no '
+            'result.json for that run; "(n=2 of 3, 1 NaN)": the mean is over the 2 seeds with a '
+            'number, 1 seed gave NaN (undefined, e.g. an AUC over one class), others were not '
+            'run; "NaN": undefined on every seed; an empty Study AUC: no study metric '
+            '(Pneumonia).')
     lines = [title, '', '| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(row) + ' |' for row in md_rows]
     md_path = osp.join(grid_dir, f'table{number}.md')
@@ -209,10 +258,13 @@ def write_table(grid_dir: str, number: int, cells: dict, with_paper: bool) -> Li
     return [md_path, csv_path]
 
 
-def write_tables(grid_dir: str, with_paper: bool = False) -> List[str]:
-    """Write Table 2 and/or 3 for whatever results ``grid_dir`` holds; return the files."""
-    cells = load_results(grid_dir)
-    return write_table(grid_dir, 2, cells, with_paper) + write_table(grid_dir, 3, cells, with_paper)
+def write_tables(grid_dir: str, with_paper: bool = False,
+                 expected: Iterable[tuple] = ()) -> List[str]:
+    """Write Table 2 and/or 3 for whatever results ``grid_dir`` holds, and the ``expected``
+    ``(task, init, depth, seed)`` runs (shown 'not run' when absent); return the files."""
+    cells, expected = load_results(grid_dir), list(expected)
+    return (write_table(grid_dir, 2, cells, with_paper, expected)
+            + write_table(grid_dir, 3, cells, with_paper, expected))
 
 
 def main(argv=None):

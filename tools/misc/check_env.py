@@ -4,8 +4,11 @@ Run by tools/setup_env.sh after every install, and usable by hand:
     .venv/bin/python tools/misc/check_env.py
 """
 import importlib
+import os.path as osp
 import sys
 import traceback
+
+sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'mmcv_build'))
 
 CHECKS = []
 
@@ -42,6 +45,45 @@ def mmcv_ops():
     out = RoIAlign((2, 2), 1.0, 0)(torch.ones(1, 1, 8, 8), torch.tensor([[0., 0., 0., 4., 4.]]))
     assert out.shape == (1, 1, 2, 2)
     return f'mmcv {mmcv.__version__} with ops'
+
+
+@check('mmcv._ext lacks CUDA code for this GPU: rebuild it on this host (rm -rf '
+       '~/.cache/muscle_mm/wheels/mmcv*cuda* .venv/.muscle_mm_stamps/mmcv && make env), or for '
+       'another host with FORCE_CUDA=1 TORCH_CUDA_ARCH_LIST="<its arch>" (docs/gpu.md)')
+def mmcv_cuda_ops():
+    """Which GPU archs and ops mmcv._ext holds (cuobjdump); on a GPU, that its arch is among them
+    and that nms / RoIAlign on CUDA equal the CPU ops."""
+    import torch
+    from cuda_ext import find_cuobjdump, inspect, installed_ext
+    tool = find_cuobjdump()
+    info = inspect(installed_ext(), tool) if tool else None
+    if info is None:
+        built = 'CUDA code not inspected (no cuobjdump in CUDA_HOME/bin, PATH or triton)'
+    elif not info['archs']:
+        built = 'CPU ops only (no CUDA code in _ext)'
+    else:
+        built = (f'CUDA ops for sm_{",".join(map(str, info["archs"]))}: {info["kernels"]} '
+                 f'kernels of {len(info["ops"])} ops ({", ".join(info["ops"][:8])}, ...)')
+    if not torch.cuda.is_available():
+        return f'{built}; no GPU visible'
+    major, minor = torch.cuda.get_device_capability()
+    if info is not None and major * 10 + minor not in info['archs']:
+        raise RuntimeError(f'{built}, but the GPU ({torch.cuda.get_device_name()}) is '
+                           f'sm_{major}{minor}')
+    from mmcv.ops import RoIAlign, nms
+    g = torch.Generator().manual_seed(0)
+    xy = torch.rand(64, 2, generator=g) * 50
+    boxes = torch.cat([xy, xy + 5 + torch.rand(64, 2, generator=g) * 20], 1)
+    scores = torch.rand(64, generator=g)
+    keep_cpu = nms(boxes, scores, 0.5)[1]
+    keep_gpu = nms(boxes.cuda(), scores.cuda(), 0.5)[1].cpu()
+    assert torch.equal(keep_cpu, keep_gpu), (keep_cpu, keep_gpu)
+    feat = torch.rand(2, 4, 32, 32, generator=g)
+    rois = torch.cat([torch.tensor([[0.], [1.]]), boxes[:2] / 2], 1)
+    roi = RoIAlign((7, 7), 1.0, 2)
+    diff = (roi(feat, rois) - roi(feat.cuda(), rois.cuda()).cpu()).abs().max().item()
+    assert diff < 1e-4, f'RoIAlign CUDA vs CPU differ by {diff}'
+    return f'{built}; on {torch.cuda.get_device_name()}: nms and RoIAlign equal the CPU ops'
 
 
 @check('setuptools>=81 dropped pkg_resources, which mmengine needs for mmdet::/mmseg:: '

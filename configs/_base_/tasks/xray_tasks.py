@@ -46,8 +46,12 @@ __cls_model = dict(
     _scope_='mmpretrain',
     data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=2, mean=_base_.xray_mean,
                            std=_base_.xray_std, to_rgb=False),
-    # mmpretrain ResNet's default init (Kaiming-normal conv, BN 1/0) is the paper's Scratch.
-    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ), style='pytorch'),
+    # Scratch is Kaiming-normal conv, BN 1/0 (paper §3). mmpretrain's ResNet would then also
+    # zero the last BN of every residual block (its zero_init_residual=True default), which
+    # mmdet's and mmseg's ResNets skip under an explicit init_cfg: off, so that Scratch is one
+    # initialization on all four tasks (tests/test_configs/test_finetune_norm_init.py).
+    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(3, ), style='pytorch',
+                  zero_init_residual=False),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=2, in_channels=2048,
               loss=dict(type='CrossEntropyLoss', loss_weight=1.0), topk=(1, )))
@@ -102,14 +106,20 @@ __tbx_test_pipeline = [
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                                           'scale_factor', 'instances'))]
 # mmdet's faster-rcnn_r50_fpn.py, with X-ray normalization, 2 classes, no frozen stem (the paper's
-# backbones are not ImageNet-trained) and BN statistics kept frozen (norm_eval) as mmdet does.
+# backbones are not ImageNet-trained) and BN trained, statistics included (norm_eval=False), as in
+# the lung and classification models: mmdet's norm_eval=True is its ImageNet recipe (it would
+# keep Scratch's BN at 0/1 statistics and ImageNet's statistics on Z-scored X-rays), and mmdet's
+# from-scratch configs train their norm layers (configs/scratch: GN; *-syncbn_*: SyncBN). Batch 4
+# per GPU trains plain BN; multi-GPU runs can sync it with --cfg-options sync_bn=torch (mmengine
+# converts BN to SyncBN only when distributed). Stage 2 (configs/muscle) uses the same model.
 __tbx_model = dict(
     type='FasterRCNN',
     _scope_='mmdet',
     data_preprocessor=dict(type='DetDataPreprocessor', mean=_base_.xray_mean,
                            std=_base_.xray_std, bgr_to_rgb=False, pad_size_divisor=32),
     backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
-                  frozen_stages=-1, norm_cfg=dict(type='BN', requires_grad=True), norm_eval=True,
+                  frozen_stages=-1, norm_cfg=dict(type='BN', requires_grad=True),
+                  norm_eval=False,
                   style='pytorch'),
     neck=dict(type='FPN', in_channels=[256, 512, 1024, 2048], out_channels=256, num_outs=5),
     rpn_head=dict(
@@ -122,7 +132,9 @@ __tbx_model = dict(
         loss_bbox=dict(type='L1Loss', loss_weight=1.0)),
     roi_head=dict(
         type='StandardRoIHead',
-        bbox_roi_extractor=dict(type='SingleRoIExtractor',
+        # mmdet's SingleRoIExtractor, its RoIAlign run in fp32 under --amp (mmcv 2.1.0 has no
+        # bf16 RoIAlign kernel); identical without autocast
+        bbox_roi_extractor=dict(type='AutocastRoIExtractor',
                                 roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
                                 out_channels=256, featmap_strides=[4, 8, 16, 32]),
         bbox_head=dict(

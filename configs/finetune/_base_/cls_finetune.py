@@ -5,6 +5,8 @@
 # | setting          | value                                       | source                        |
 # |------------------|---------------------------------------------|-------------------------------|
 # | model            | ResNet + GAP + FC (2 classes)               | paper §2.3 ("FC layer")       |
+# | backbone norm    | BN trained, statistics updated, every init; | mmpretrain ResNet; ../_base_/ |
+# |                  | zero_init_residual off (xray_tasks.py)      | pretrain_inits.py             |
 # | input            | 800x500, gray x3, Z-score 122.786 / 18.390  | paper §2.1 (xray_tasks.py)    |
 # | optimizer        | SGD lr 0.0125, momentum 0.9, wd 1e-4        | mmpretrain ResNet recipe      |
 # |                  | (0.1 x 32/256: linear scaling to batch 32)  | (imagenet_bs256: 0.1/0.9/1e-4)|

@@ -17,6 +17,33 @@
 # |              |                                              | L2-SP (paper "MUSCLE--")          |
 # | muscle       | work_dirs/muscle_r{18,50}/backbone.pth       | stage 2 (paper "MUSCLE")          |
 #
+# One rule per task for every init, so that Tab. 2/3 compare initializations only
+# (tests/test_configs/test_finetune_norm_init.py builds all 20 task x init models and checks it):
+#
+# | task      | backbone norm            | BN statistics       | why                              |
+# |-----------|--------------------------|---------------------|----------------------------------|
+# | pneumonia,| BN, trained              | updated (norm_eval  | mmpretrain ResNet default; batch |
+# | mura      |                          | False)              | 32 per GPU                       |
+# | lung      | BN, trained              | updated             | mmseg trains (Sync)BN; batch 4   |
+# | tbx       | BN, trained              | updated (was frozen:| mmdet's from-scratch recipes     |
+# |           |                          | mmdet's ImageNet    | train norm layers (scratch/: GN, |
+# |           |                          | norm_eval=True)     | *-syncbn_*: SyncBN); batch 4     |
+#
+# Frozen statistics would keep Scratch's BN at 0/1 (features far from unit scale) and ImageNet's
+# on Z-scored X-rays: neither init is then fine-tuned like the X-ray-pre-trained ones. Plain BN at
+# batch 4 per GPU trains its statistics; on several GPUs mmdet and mmseg sync them: add
+# --cfg-options sync_bn=torch (mmengine's Runner converts BN to SyncBN only when distributed; it
+# is not the default because SyncBN cannot run on CPU processes).
+# Scratch is the same on all four tasks: Kaiming conv, BN 1/0, and no zero-initialized last BN
+# of a residual block (zero_init_residual=False: mmpretrain's ResNet would zero it under a list
+# init_cfg, mmdet's / mmseg's would not; pre-trained inits are loaded as they are).
+#
+# ImageNet offline: mmengine reads torchvision://resnet18 from torch hub's cache,
+#   $TORCH_HOME/hub/checkpoints/resnet18-f37072fd.pth (resnet50: resnet50-0676ba61.pth)
+# (TORCH_HOME defaults to ~/.cache/torch), downloading it from download.pytorch.org/models/ only
+# when missing; tools/run_grid.py checks it before the first run and takes a local copy with
+#   --pretrained imagenet_r18=/path/to/resnet18-f37072fd.pth
+#
 # backbone.pth is the stable file name these configs expect in each pre-training work dir: make
 # it from the checkpoint you want (usually the last) with
 #   python tools/model_converters/extract_backbone.py work_dirs/mdmoco_r50/epoch_200.pth \

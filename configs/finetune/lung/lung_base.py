@@ -7,6 +7,8 @@
 # | model            | DeepLabV3 (ASPPHead) on a plain ResNet at   | paper §2.3 [13]; OS8 as mmseg |
 # |                  | output stride 8: strides 1,2,1,1, dilations | deeplabv3_r50-d8; plain ResNet|
 # |                  | 1,1,2,4 (xray_tasks.py)                     | weights fit it as they are    |
+# | backbone norm    | BN trained, statistics updated, every init; | mmseg (Sync)BN recipes;       |
+# |                  | zero_init_residual off                      | ../_base_/pretrain_inits.py   |
 # | data / input     | paper split 718/89/89, 800x500, Z-score     | paper Tab. 1, §2.1            |
 # | optimizer        | SGD lr 0.005, momentum 0.9, wd 5e-4         | mmseg schedule_40k (0.01 at   |
 # |                  |                                             | batch 8) scaled to batch 4    |
@@ -23,6 +25,10 @@ _base_ = [
 custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
                       allow_failed_imports=False)
 default_scope = 'mmseg'
+
+# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
+# (../_base_/pretrain_inits.py).
+model = dict(backbone=dict(zero_init_residual=False))
 
 optim_wrapper = dict(type='OptimWrapper', clip_grad=None,
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))

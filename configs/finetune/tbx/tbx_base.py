@@ -6,6 +6,9 @@
 # |------------------|---------------------------------------------|-------------------------------|
 # | model            | Faster R-CNN + FPN, 2 classes               | paper §2.3 [14]; mmdet        |
 # |                  |                                             | faster-rcnn_r50_fpn           |
+# | backbone norm    | BN trained, statistics updated (norm_eval   | mmdet scratch/ and syncbn     |
+# |                  | False), every init; zero_init_residual off  | recipes; ../_base_/pretrain_  |
+# |                  | (sync_bn=torch for multi-GPU runs)          | inits.py has the reasons      |
 # | data / input     | TB images 640/80/80, 800x500, Z-score       | paper Tab. 1, §2.1            |
 # | optimizer        | SGD lr 0.005, momentum 0.9, wd 1e-4         | mmdet schedule_1x (0.02 at    |
 # |                  |                                             | batch 16) scaled to batch 4   |
@@ -23,6 +26,10 @@ _base_ = [
 custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
                       allow_failed_imports=False)
 default_scope = 'mmdet'
+
+# Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
+# (../_base_/pretrain_inits.py).
+model = dict(backbone=dict(zero_init_residual=False))
 
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=1e-4))

@@ -1,10 +1,11 @@
 """The schedule of MUSCLE's continual stage, computed up front: which task runs at which iteration.
 
 Rounds x tasks, each task one epoch of its own loader, in an order drawn per round from the run's
-seed (paper §2.2, "reshuffle the order of tasks in every round"). Because the whole plan is a
+base seed (paper §2.2, "reshuffle the order of tasks in every round"). Because the whole plan is a
 function of (seed, task loader lengths, rounds), every process computes the same plan, a resumed run
-finds its place from the iteration count alone, and an LR scheduler can ask where any iteration
-falls (see :class:`~muscle_mm.engine.schedulers.CyclicCosineLR`).
+finds its place from the iteration count alone (after checking that it rebuilt the saved plan,
+:meth:`ContinualPlan.differences`), and an LR scheduler can ask where any iteration falls (see
+:class:`~muscle_mm.engine.schedulers.CyclicCosineLR`).
 """
 import bisect
 from typing import Dict, List, NamedTuple, Sequence, Union
@@ -28,7 +29,8 @@ class ContinualPlan:
         task_order (str | list[str]): 'shuffle' (a new order each round, drawn from ``seed``),
             'fixed' (the order of ``lengths`` every round), or an explicit list of task names
             used every round.
-        seed (int): The run's seed (mmengine's ``runner.seed``, the same on every process).
+        seed (int): The run's base seed, the same on every process (``randomness.seed``; not
+            mmengine's ``runner.seed``, which is seed + rank with ``diff_rank_seed=True``).
     """
 
     def __init__(self, lengths: Dict[str, int], rounds: int,
@@ -80,6 +82,27 @@ class ContinualPlan:
         """Plain data (for the message hub and checkpoints)."""
         return dict(lengths=self.lengths, rounds=self.rounds, seed=self.seed,
                     task_order=self.task_order)
+
+    def differences(self, saved: 'ContinualPlan') -> List[str]:
+        """What differs from ``saved`` (e.g. the plan in a checkpoint), as 'saved -> this'."""
+        out = []
+        if saved.seed != self.seed:
+            out.append(f'seed {saved.seed} -> {self.seed}')
+        if saved.rounds != self.rounds:
+            out.append(f'rounds {saved.rounds} -> {self.rounds}')
+        if saved.task_order != self.task_order:
+            out.append(f'task_order {saved.task_order!r} -> {self.task_order!r}')
+        if list(saved.lengths) != list(self.lengths):
+            out.append(f'tasks {list(saved.lengths)} -> {list(self.lengths)}')
+        for task in (t for t in saved.lengths if t in self.lengths):
+            if saved.lengths[task] != self.lengths[task]:
+                out.append(f'{task} iterate length {saved.lengths[task]} -> '
+                           f'{self.lengths[task]}: batch size, dataset or world size changed')
+        for r, (a, b) in enumerate(zip(saved.orders, self.orders)):
+            if a != b:
+                out.append(f"task order of round {r + 1} differs: {' > '.join(a)} -> "
+                           f"{' > '.join(b)}")
+        return out
 
     @classmethod
     def from_state(cls, state: dict) -> 'ContinualPlan':

@@ -9,6 +9,9 @@ from mmpretrain.registry import MODELS
 from muscle_mm.utils.checkpoint_convert import load_backbone_weights
 from .multi_task_data_preprocessor import MultiTaskDataPreprocessor
 from .task_backbone_view import TaskBackboneView
+from .task_norm_stats import TaskNormStats
+
+NORM_STATS = ('shared', 'per_task')
 
 
 @MODELS.register_module()
@@ -39,6 +42,11 @@ class MultiTaskModel(BaseModel):
         backbone_checkpoint (str, optional): Checkpoint whose ``backbone.*`` tensors (an MD-MoCo or
             MUSCLE checkpoint) initialize the shared backbone, all of them and strictly, in
             :meth:`init_weights`. Defaults to None (the backbone's own ``init_cfg``).
+        norm_stats (str): The backbone's BN running statistics across tasks: 'shared' (one set,
+            which every task's train-mode forward moves, as the paper's one backbone) or
+            'per_task' (:class:`TaskNormStats`: each task trains and is evaluated with its own,
+            swapped in with the task; ``backbone.*`` holds the last-trained task's). Defaults to
+            'shared'.
         data_preprocessor (dict, optional): Defaults to ``MultiTaskDataPreprocessor``.
         init_cfg (dict | list[dict], optional): Defaults to None.
     """
@@ -47,6 +55,7 @@ class MultiTaskModel(BaseModel):
                  backbone: dict,
                  tasks: Dict[str, dict],
                  backbone_checkpoint: Optional[str] = None,
+                 norm_stats: str = 'shared',
                  data_preprocessor: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         if data_preprocessor is None:
@@ -58,6 +67,11 @@ class MultiTaskModel(BaseModel):
             raise ValueError('MultiTaskModel needs at least one task')
         self.backbone = MODELS.build(backbone)
         self.backbone_checkpoint = backbone_checkpoint
+        if norm_stats not in NORM_STATS:
+            raise ValueError(f'MultiTaskModel: norm_stats must be one of {NORM_STATS}, got '
+                             f'{norm_stats!r}')
+        self.norm_stats = norm_stats
+        stats = TaskNormStats(self.backbone, list(tasks)) if norm_stats == 'per_task' else None
         self.tasks = TaskModels()
         self.views: Dict[str, TaskBackboneView] = {}
         for name, cfg in tasks.items():
@@ -65,9 +79,11 @@ class MultiTaskModel(BaseModel):
                 raise ValueError(f"task name {name!r}: no '.' or '/' (they prefix loss and metric "
                                  'names)')
             model, own = self.tasks.build(name, cfg)
-            view = TaskBackboneView(self.backbone, own, name)
+            view = TaskBackboneView(self.backbone, own, name, norm_stats=stats)
             object.__setattr__(model, 'backbone', view)  # plain attribute: not a submodule
             self.views[name] = view
+        if stats is not None:
+            self.task_norm_stats = stats  # registered after the backbone: loads after it
         self.data_preprocessor.bind(
             {name: model.data_preprocessor for name, model in self.tasks.items()})
 
@@ -79,6 +95,8 @@ class MultiTaskModel(BaseModel):
         super().init_weights()
         if self.backbone_checkpoint:
             load_backbone_weights(self.backbone, self.backbone_checkpoint)
+        if self.norm_stats == 'per_task':
+            self.task_norm_stats.reset()  # every task starts from the (pre-trained) statistics
 
     def forward(self, inputs, data_samples=None, mode: str = 'tensor', task: str = None):
         if task not in self.tasks:

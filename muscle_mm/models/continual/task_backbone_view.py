@@ -5,12 +5,16 @@ mmpretrain's classifier takes the last stage at output stride 32, mmdet's Faster
 stages with BN statistics frozen (``norm_eval``), mmseg's DeepLabV3 all four at output stride 8
 (dilated stages 3-4). None of these changes a parameter shape, so one set of weights serves all:
 a :class:`TaskBackboneView` records what the task's own stock backbone config asks for and applies
-it around each call of the shared backbone.
+it around each call of the shared backbone, with the task's own BN statistics where the model
+keeps them per task (:class:`TaskNormStats`).
 """
-from typing import Dict, Sequence, Tuple
+from contextlib import nullcontext
+from typing import Dict, Optional, Sequence, Tuple
 
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
+
+from .task_norm_stats import TaskNormStats
 
 Geometry = Dict[str, Tuple[tuple, tuple, tuple]]  # conv name -> (stride, padding, dilation)
 
@@ -42,10 +46,14 @@ class TaskBackboneView:
         shared (nn.Module): The shared backbone; must return all stages (``out_indices=(0,1,2,3)``).
         own (nn.Module): The backbone the task's stock config built (then discarded): read for its
             conv geometry, ``out_indices`` and ``norm_eval``.
-        task (str): Task name, for error messages.
+        task (str): Task name, for error messages and the statistics it uses.
+        norm_stats (TaskNormStats, optional): Per-task BN statistics: the call runs on this task's
+            (and, in train mode without ``norm_eval``, updates them). Defaults to None: the shared
+            backbone's own statistics, which every task's train-mode calls update (paper-literal).
     """
 
-    def __init__(self, shared: nn.Module, own: nn.Module, task: str) -> None:
+    def __init__(self, shared: nn.Module, own: nn.Module, task: str,
+                 norm_stats: Optional[TaskNormStats] = None) -> None:
         check_same_weights_layout(shared, own, task)
         self.shared = shared
         self.task = task
@@ -55,6 +63,9 @@ class TaskBackboneView:
         shared_out = tuple(getattr(shared, 'out_indices', ()))
         self.out_positions = [shared_out.index(i) for i in self._indices(own, shared_out, task)]
         self.norm_eval = bool(getattr(own, 'norm_eval', False))
+        if norm_stats is not None:
+            norm_stats.task_stats(task)  # a task it holds statistics for
+        self.norm_stats = norm_stats
 
     @staticmethod
     def _indices(own: nn.Module, shared_out: Sequence[int], task: str) -> Sequence[int]:
@@ -77,8 +88,12 @@ class TaskBackboneView:
             for m in frozen_bn:
                 m.eval()
         self._set_geometry(self.geometry)
+        trains = self.shared.training and not self.norm_eval
+        stats = (nullcontext() if self.norm_stats is None else
+                 self.norm_stats.use(self.task, trains=trains))
         try:
-            outs = self.shared(inputs)
+            with stats:
+                outs = self.shared(inputs)
         finally:
             self._set_geometry(self.default_geometry)
             for m in frozen_bn:

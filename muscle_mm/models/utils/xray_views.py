@@ -157,14 +157,24 @@ class XRayViews(nn.Module):
 
     def warp(self, inputs: torch.Tensor, flips: torch.Tensor,
              angles: torch.Tensor) -> torch.Tensor:
-        """Flip then rotate each image of ``N x C x H x W`` ``inputs`` (float) as given."""
+        """Flip then rotate each image of ``N x C x H x W`` ``inputs`` (float) as given.
+
+        The sampling grid is fp32 and so is the sampling (bf16/fp16 inputs are sampled in fp32
+        and returned in their dtype): bf16 holds 8 significant bits, so a bf16 grid of an
+        800-pixel axis would misplace samples by up to ~3 pixels, and grid_sample needs input
+        and grid of one dtype (CPU autocast does not cast them, CUDA autocast does).
+        """
         n, _, h, w = inputs.shape
+        # N x 2 x 3 from the CPU draws: one small explicit copy per view and step
         theta = rotation_flip_theta(angles, flips, h, w).to(inputs.device, non_blocking=True)
-        grid = F.affine_grid(theta, [n, 1, h, w], align_corners=True)
-        x = inputs - self.pad_val if self.pad_val else inputs
-        out = F.grid_sample(x, grid, mode=self.interpolation, padding_mode='zeros',
-                            align_corners=True)
-        return out + self.pad_val if self.pad_val else out
+        with torch.autocast(inputs.device.type, enabled=False):
+            grid = F.affine_grid(theta, [n, 1, h, w], align_corners=True)
+            x = inputs.float()
+            x = x - self.pad_val if self.pad_val else x
+            out = F.grid_sample(x, grid, mode=self.interpolation, padding_mode='zeros',
+                                align_corners=True)
+            out = out + self.pad_val if self.pad_val else out
+        return out.to(inputs.dtype)
 
     def forward(self, inputs: torch.Tensor, data_samples=None) -> Tuple[List[torch.Tensor], list]:
         """``N x C x H x W`` images -> ``num_views`` tensors of the same shape (float)."""

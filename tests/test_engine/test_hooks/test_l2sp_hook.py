@@ -90,3 +90,18 @@ def test_double_weight_decay_refused():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         L2SPHook(**kwargs)
+
+
+def test_default_strength_is_the_l2sp_papers_scale():
+    """Eq. 2's gradient 2*lambda*[alpha(w - w0) + (1 - alpha)w] at the defaults is L2-SP's
+    a(w - w0) with a = 0.1 (0.0999) on pre-trained layers, plus weight decay 1e-4 (not the earlier 9e-5
+    pull, which one task iterate could not feel)."""
+    model = Net()
+    hook = L2SPHook()
+    hook.before_train(_runner(model))
+    w0 = model.backbone[0].weight.detach().clone()
+    with torch.no_grad():
+        model.backbone[0].weight.add_(torch.randn_like(w0))
+    hook.penalty().backward()
+    w = model.backbone[0].weight.detach()
+    assert torch.allclose(model.backbone[0].weight.grad, 0.0999 * (w - w0) + 1e-4 * w, atol=1e-6)

@@ -58,6 +58,24 @@ def test_bad_plans(kwargs, match):
         ContinualPlan(**args)
 
 
+def test_differences_name_what_changed():
+    plan = ContinualPlan(LENGTHS, rounds=3, seed=0)
+    assert plan.differences(ContinualPlan(LENGTHS, rounds=3, seed=0)) == []
+    fixed = ['tbx', 'lung', 'mura', 'pneumonia']
+    other = ContinualPlan(dict(LENGTHS, mura=10), rounds=3, task_order=fixed, seed=0)
+    changed = [r + 1 for r in range(3) if other.orders[r] != plan.orders[r]]
+    assert changed == [1, 2, 3]
+    text = other.differences(plan)
+    assert text[:2] == [f"task_order 'shuffle' -> {fixed!r}",
+                        'mura iterate length 5 -> 10: batch size, dataset or world size changed']
+    assert text[2] == 'task order of round 1 differs: pneumonia > lung > tbx > mura -> ' \
+                      'tbx > lung > mura > pneumonia'
+    assert [t.split(':')[0] for t in text[2:]] == [f'task order of round {r} differs'
+                                                   for r in changed]
+    assert ContinualPlan(LENGTHS, 4, seed=1).differences(plan)[:2] == ['seed 0 -> 1',
+                                                                       'rounds 3 -> 4']
+
+
 def test_empty_task_refused():
     with pytest.raises(ValueError, match=r"\['lung'\]"):
         ContinualPlan(dict(LENGTHS, lung=0), rounds=1)
