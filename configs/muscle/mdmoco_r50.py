@@ -29,7 +29,8 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
 ]
 
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
 custom_hooks = [dict(type='MoCoQueueCheckHook')]
@@ -37,3 +38,8 @@ default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))  # [v2] keep the latest 
 auto_scale_lr = dict(base_batch_size=256)  # [v2] lr 0.03 is for a global batch of 256
 # Every input is 800x500: let cuDNN pick the fastest kernels once (mmpretrain default: off).
 env_cfg = dict(cudnn_benchmark=True)
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

@@ -5,3 +5,5 @@ _base_ = ['./muscle_r50.py', '../_base_/schedules/muscle_minus.py']
 train_cfg = _base_.muscle_minus_train_cfg
 param_scheduler = _base_.muscle_minus_param_scheduler
 custom_hooks = [h for h in _base_.custom_hooks if h.type != 'L2SPHook']
+_base_.pop('muscle_minus_train_cfg')  # bound above
+_base_.pop('muscle_minus_param_scheduler')

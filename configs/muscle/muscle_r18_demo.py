@@ -14,29 +14,21 @@
 # Data roots are the defaults, data/<Name>, relative to the directory the run starts in.
 _base_ = ['./muscle_r18.py']
 
-demo_resize = dict(type='Resize', scale=(80, 128), keep_ratio=False)
-
-
-def _small(pipeline):
-    return [demo_resize if step['type'] == 'Resize' else step for step in pipeline]
-
-
-def _loaders(split, cls_batch):
-    train = split == 'train'
-    return dict(
-        pneumonia=dict(batch_size=cls_batch, num_workers=0, dataset=dict(
-            pipeline=_small(_base_.cls_train_pipeline if train else _base_.cls_test_pipeline))),
-        mura=dict(batch_size=cls_batch, num_workers=0, dataset=dict(
-            pipeline=_small(_base_.cls_train_pipeline if train else _base_.cls_test_pipeline))),
-        lung=dict(batch_size=4, num_workers=0, dataset=dict(
-            pipeline=_small(_base_.lung_train_pipeline if train else _base_.lung_test_pipeline))),
-        tbx=dict(batch_size=4, num_workers=0, dataset=dict(
-            pipeline=_small(_base_.tbx_train_pipeline if train else _base_.tbx_test_pipeline))))
-
-
-train_dataloader = _loaders('train', 16)
-val_dataloader = _loaders('val', 16)
-test_dataloader = _loaders('test', 16)
+# The real pipelines (muscle_r18.py's, by task), each Resize replaced by the demo's.
+__resize = dict(type='Resize', scale=(80, 128), keep_ratio=False)
+__batch = dict(pneumonia=16, mura=16, lung=4, tbx=4)
+train_dataloader = {
+    name: dict(batch_size=__batch[name], num_workers=0, dataset=dict(pipeline=[
+        __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline]))
+    for name, loader in _base_.train_dataloader.items()}
+val_dataloader = {
+    name: dict(batch_size=__batch[name], num_workers=0, dataset=dict(pipeline=[
+        __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline]))
+    for name, loader in _base_.val_dataloader.items()}
+test_dataloader = {
+    name: dict(batch_size=__batch[name], num_workers=0, dataset=dict(pipeline=[
+        __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline]))
+    for name, loader in _base_.test_dataloader.items()}
 
 model = dict(tasks=dict(
     lung=dict(decode_head=dict(channels=32)),

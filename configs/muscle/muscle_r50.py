@@ -35,9 +35,12 @@
 # |                  | forgetting in work_dir/continual_metrics.json      | no forgetting)            |
 _base_ = ['../_base_/tasks/xray_tasks.py', 'mmpretrain::_base_/default_runtime.py']
 
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
+# The four tasks of configs/_base_/tasks/xray_tasks.py (settings there), by task name.
+__tasks = _base_.xray_tasks
 model = dict(
     type='MultiTaskModel',
     # Returns all four stages; each task picks what its own backbone config asks for.
@@ -45,22 +48,13 @@ model = dict(
                   style='pytorch', norm_cfg=dict(type='BN', requires_grad=True)),
     backbone_checkpoint='work_dirs/mdmoco_r50/epoch_200.pth',  # stage 1's last checkpoint
     norm_stats='per_task',  # BN running statistics per task ('shared': paper-literal; table)
-    tasks=dict(pneumonia=_base_.pneumonia_model, mura=_base_.mura_model, lung=_base_.lung_model,
-               tbx=_base_.tbx_model))
-
-train_dataloader = dict(pneumonia=_base_.pneumonia_train_dataloader,
-                        mura=_base_.mura_train_dataloader, lung=_base_.lung_train_dataloader,
-                        tbx=_base_.tbx_train_dataloader)
-val_dataloader = dict(pneumonia=_base_.pneumonia_val_dataloader, mura=_base_.mura_val_dataloader,
-                      lung=_base_.lung_val_dataloader, tbx=_base_.tbx_val_dataloader)
-val_evaluator = dict(pneumonia=_base_.pneumonia_val_evaluator, mura=_base_.mura_val_evaluator,
-                     lung=_base_.lung_val_evaluator, tbx=_base_.tbx_val_evaluator)
-test_dataloader = dict(pneumonia=_base_.pneumonia_test_dataloader,
-                       mura=_base_.mura_test_dataloader, lung=_base_.lung_test_dataloader,
-                       tbx=_base_.tbx_test_dataloader)
-test_evaluator = dict(pneumonia=_base_.pneumonia_test_evaluator,
-                      mura=_base_.mura_test_evaluator, lung=_base_.lung_test_evaluator,
-                      tbx=_base_.tbx_test_evaluator)
+    tasks={name: task.model for name, task in __tasks.items()})
+train_dataloader = {name: task.train_dataloader for name, task in __tasks.items()}
+val_dataloader = {name: task.val_dataloader for name, task in __tasks.items()}
+val_evaluator = {name: task.val_evaluator for name, task in __tasks.items()}
+test_dataloader = {name: task.test_dataloader for name, task in __tasks.items()}
+test_evaluator = {name: task.test_evaluator for name, task in __tasks.items()}
+_base_.pop('xray_tasks')  # bound above
 
 train_cfg = dict(type='MultiTaskContinualLoop', rounds=10, task_order='shuffle', val_interval=1)
 val_cfg = dict(type='MultiTaskValLoop')
@@ -88,3 +82,8 @@ log_processor = dict(type='MultiTaskLogProcessor', by_epoch=True)
 # The heads of the three tasks not running get no gradient in an iteration.
 model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameters=True)
 randomness = dict(seed=0)  # the task orders are drawn from it
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

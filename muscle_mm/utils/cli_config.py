@@ -6,8 +6,11 @@ run unchanged (mmpretrain's tools inject ``default_collate``; mmdet's and mmseg'
 ``pseudo_collate``).
 """
 import argparse
+import functools
+import inspect
 import os
 import os.path as osp
+import re
 from copy import deepcopy
 
 import torch
@@ -21,6 +24,10 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, e.g. '
         'train_dataloader.batch_size=8 model.backbone.depth=18')
+    parser.add_argument(
+        '--allow-unused-cfg-options', action='store_true',
+        help='accept --cfg-options whose top-level key no part of a run reads (by default they '
+        'are refused: such an override would change nothing)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument(
@@ -40,6 +47,8 @@ def load_config(args: argparse.Namespace) -> Config:
     """Read the config, apply --cfg-options, launcher and work_dir (CLI > config > file name)."""
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
+        if not getattr(args, 'allow_unused_cfg_options', False):
+            check_read_keys(args.cfg_options, args.config)
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
@@ -49,6 +58,48 @@ def load_config(args: argparse.Namespace) -> Config:
     if args.launcher != 'none' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
     return cfg
+
+
+# Top-level keys that this project's tools read from a loaded config, beside the Runner's.
+TOOL_KEYS = frozenset({
+    'runner_type',  # tools/train.py: build the runner from RUNNERS instead of Runner.from_cfg
+})
+
+
+@functools.lru_cache(maxsize=None)
+def runner_keys() -> frozenset:
+    """The top-level config keys mmengine's ``Runner`` reads (``Runner.from_cfg`` and
+    ``self.cfg``), taken from its source so that an mmengine with new keys needs no edit here."""
+    from mmengine.runner import Runner
+    src = inspect.getsource(inspect.getmodule(Runner))
+    keys = re.findall(r"""(?:\bself\.|(?<![\w.]))cfg(?:\.get\(|\[)['"](\w+)['"]""", src)
+    return frozenset(keys)
+
+
+def read_keys() -> frozenset:
+    """Top-level config keys some part of a run (Runner or the project's tools) reads; not
+    ``launcher``, which :func:`load_config` sets from ``--launcher`` after the overrides."""
+    return (runner_keys() - {'launcher'}) | TOOL_KEYS
+
+
+def check_read_keys(options: dict, config: str) -> None:
+    """Refuse ``--cfg-options`` whose top-level key nothing reads.
+
+    Such an override is merged, and then changes nothing: a typo (``train_dataloder``), a
+    shorthand the config file used while it was read (``xray_split_seed``: the datasets already
+    hold its value) or a key of another library's runtime (``vis_backends``: the visualizer holds
+    its own list). ``--allow-unused-cfg-options`` accepts them.
+    """
+    known = read_keys()
+    unread = sorted(k for k in options if k.split('.')[0] not in known)
+    if unread:
+        tops = ', '.join(sorted({k.split('.')[0] for k in unread}))
+        raise SystemExit(
+            f'--cfg-options {" ".join(unread)}: nothing in a run reads the top-level key {tops} '
+            f'of {config}, so the override would change nothing. Set the value where the run '
+            f'reads it (the resolved config: Config.fromfile({config!r}).pretty_text; keys '
+            f'read: {", ".join(sorted(known))}), or pass --allow-unused-cfg-options to merge '
+            'it anyway.')
 
 
 def setup_cpu_distributed(cfg: Config) -> None:

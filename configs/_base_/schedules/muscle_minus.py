@@ -4,6 +4,7 @@
 #   train_cfg = _base_.muscle_minus_train_cfg
 #   param_scheduler = _base_.muscle_minus_param_scheduler
 #   custom_hooks = [h for h in _base_.custom_hooks if h.type != 'L2SPHook']
+#   _base_.pop('muscle_minus_train_cfg'); _base_.pop('muscle_minus_param_scheduler')
 #
 # | MUSCLE (muscle_r50.py)                     | MUSCLE-- (here)                                   |
 # |--------------------------------------------|---------------------------------------------------|

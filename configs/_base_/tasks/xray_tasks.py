@@ -1,9 +1,14 @@
 # MUSCLE's four downstream tasks (paper Tab. 1-3), defined once for the continual stage
-# (configs/muscle/muscle_*.py) and for fine-tuning (configs/finetune/<task>/*). Every name is
-# prefixed by its task (pneumonia_, mura_, lung_, tbx_) and a config picks the ones it needs, e.g.
-#   _base_ = ['../../_base_/tasks/xray_tasks.py']
-#   model = _base_.lung_model; train_dataloader = _base_.lung_train_dataloader; ...
-# (one file, because mmengine refuses a key that two sibling bases both bring in).
+# (configs/muscle/muscle_*.py) and for fine-tuning (configs/finetune/<task>/*), under one namespace:
+#   xray_tasks.<task>.{model, train_dataloader, val_dataloader, test_dataloader, val_evaluator,
+#                      test_evaluator}        <task>: pneumonia, mura, lung, tbx
+# Nothing inherits this file except configs/_base_/tasks/<task>.py (one task as the standard
+# top-level keys, for fine-tuning) and configs/muscle/muscle_r50.py (all four, as model.tasks.<task>
+# and <split>_dataloader.<task>). Both bind what they need and then drop the namespace
+# (`_base_.pop('xray_tasks')`), so a resolved config holds only the keys its run reads and
+# --cfg-options reaches the copy that runs (tools/train.py refuses an override of a key that
+# nothing reads). One file, because mmengine refuses a key that two sibling bases both bring in.
+# Names starting with `__` are this file's shorthands: mmengine leaves them out of the config.
 #
 # | setting      | pneumonia / mura         | lung                      | tbx                     |
 # |--------------|--------------------------|---------------------------|-------------------------|
@@ -21,30 +26,22 @@
 # persistent (the continual loop alternates four loaders; persistent pools would idle 4x).
 _base_ = ['../datasets/xray_preprocess.py', '../datasets/xray_splits.py']
 
-pneumonia_data_root = 'data/PneumoniaCXR'
-mura_data_root = 'data/MURA'
-lung_data_root = 'data/ChestXrayMasks'
-tbx_data_root = 'data/TBX11K'
-
-
-def _loader(dataset, batch_size, shuffle, collate):
-    return dict(batch_size=batch_size, num_workers=4, persistent_workers=False,
-                pin_memory=True, sampler=dict(type='DefaultSampler', shuffle=shuffle),
-                collate_fn=dict(type=collate), dataset=dataset)
-
-
-def _split(type, scope, root, split, pipeline, **kw):
-    return dict(type=type, _scope_=scope, data_root=root, split=split,
-                seed=_base_.xray_split_seed, split_dir=_base_.xray_split_dir, pipeline=pipeline,
-                **kw)
-
-
-xray_hflip = dict(type='RandomFlip', prob=0.5, direction='horizontal')
+__load, __resize = _base_.xray_load, _base_.xray_resize
+__hflip = dict(type='RandomFlip', prob=0.5, direction='horizontal')
+# Loaders: one per split, the training one shuffled.
+__loader = dict(num_workers=4, persistent_workers=False, pin_memory=True)
+__cls_loader = dict(__loader, batch_size=32, collate_fn=dict(type='default_collate'))
+__dense_loader = dict(__loader, batch_size=4, collate_fn=dict(type='pseudo_collate'))
+__shuffled = dict(type='DefaultSampler', shuffle=True)
+__in_order = dict(type='DefaultSampler', shuffle=False)
+# The split definition of xray_splits.py (the MD-MoCo pool's too).
+__split = dict(seed=_base_.xray_split_seed, split_dir=_base_.xray_split_dir)
+__split_mode = _base_.xray_split_mode
 
 # --- classification: pneumonia (NORMAL / PNEUMONIA), mura (normal / abnormal) --------------------
-cls_train_pipeline = [_base_.xray_load, _base_.xray_resize, xray_hflip, dict(type='PackInputs')]
-cls_test_pipeline = [_base_.xray_load, _base_.xray_resize, dict(type='PackInputs')]
-cls_model = dict(
+__cls_train_pipeline = [__load, __resize, __hflip, dict(type='PackInputs')]
+__cls_test_pipeline = [__load, __resize, dict(type='PackInputs')]
+__cls_model = dict(
     type='ImageClassifier',
     _scope_='mmpretrain',
     data_preprocessor=dict(type='ClsDataPreprocessor', num_classes=2, mean=_base_.xray_mean,
@@ -58,36 +55,20 @@ cls_model = dict(
     neck=dict(type='GlobalAveragePooling'),
     head=dict(type='LinearClsHead', num_classes=2, in_channels=2048,
               loss=dict(type='CrossEntropyLoss', loss_weight=1.0), topk=(1, )))
-cls_evaluator = [dict(type='BinaryClsMetric', _scope_='mmpretrain')]  # positive = class 1
-
-pneumonia_model = mura_model = cls_model
-
-
-def _cls_loader(type, root, split):
-    train = split == 'train'
-    return _loader(_split(type, 'mmpretrain', root, split,
-                          cls_train_pipeline if train else cls_test_pipeline,
-                          split_mode=_base_.xray_split_mode),
-                   batch_size=32, shuffle=train, collate='default_collate')
-
-
-pneumonia_train_dataloader = _cls_loader('PneumoniaCXR', pneumonia_data_root, 'train')
-pneumonia_val_dataloader = _cls_loader('PneumoniaCXR', pneumonia_data_root, 'val')
-pneumonia_test_dataloader = _cls_loader('PneumoniaCXR', pneumonia_data_root, 'test')
-mura_train_dataloader = _cls_loader('MURA', mura_data_root, 'train')
-mura_val_dataloader = _cls_loader('MURA', mura_data_root, 'val')
-mura_test_dataloader = _cls_loader('MURA', mura_data_root, 'test')
-pneumonia_val_evaluator = pneumonia_test_evaluator = cls_evaluator
-mura_val_evaluator = mura_test_evaluator = cls_evaluator
+__cls_evaluator = [dict(type='BinaryClsMetric', _scope_='mmpretrain')]  # positive = class 1
+__pneumonia_data = dict(type='PneumoniaCXR', _scope_='mmpretrain', data_root='data/PneumoniaCXR',
+                        split_mode=__split_mode, **__split)
+__mura_data = dict(type='MURA', _scope_='mmpretrain', data_root='data/MURA',
+                   split_mode=__split_mode, **__split)
 
 # --- lung segmentation: background / lung ---------------------------------------------------------
-lung_train_pipeline = [_base_.xray_load, dict(type='LoadXRayLungMask'), _base_.xray_resize,
-                       xray_hflip, dict(type='PackSegInputs')]
+__lung_train_pipeline = [__load, dict(type='LoadXRayLungMask'), __resize, __hflip,
+                         dict(type='PackSegInputs')]
 # As mmseg's stock test pipelines: the mask is loaded after Resize, so it is scored at full size.
-lung_test_pipeline = [_base_.xray_load, _base_.xray_resize, dict(type='LoadXRayLungMask'),
-                      dict(type='PackSegInputs')]
-lung_norm_cfg = dict(type='BN', requires_grad=True)  # mmseg's stock SyncBN needs a process group
-lung_model = dict(
+__lung_test_pipeline = [__load, __resize, dict(type='LoadXRayLungMask'),
+                        dict(type='PackSegInputs')]
+__lung_norm_cfg = dict(type='BN', requires_grad=True)  # mmseg's stock SyncBN needs a process group
+__lung_model = dict(
     type='EncoderDecoder',
     _scope_='mmseg',
     # seg_pad_val 255 = the loss's ignore_index: padding never counts as background.
@@ -97,44 +78,33 @@ lung_model = dict(
     # Plain ResNet (the MD-MoCo weights fit it; mmseg's stock ResNetV1c has a deep stem) at output
     # stride 8: strides (1, 2, 1, 1), dilations (1, 1, 2, 4), as mmseg's deeplabv3_r50-d8.
     backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
-                  strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), norm_cfg=lung_norm_cfg,
+                  strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), norm_cfg=__lung_norm_cfg,
                   norm_eval=False, style='pytorch', contract_dilation=False),
     # DeepLabV3 head as mmseg's deeplabv3_r50-d8 (no auxiliary FCN head: the paper names only
     # DeepLab-V3, and the continual stage trains one head per task).
     decode_head=dict(type='ASPPHead', in_channels=2048, in_index=3, channels=512,
                      dilations=(1, 12, 24, 36), dropout_ratio=0.1, num_classes=2,
-                     norm_cfg=lung_norm_cfg,
+                     norm_cfg=__lung_norm_cfg,
                      align_corners=False,
                      loss_decode=dict(type='CrossEntropyLoss', use_sigmoid=False,
                                       loss_weight=1.0)),
     train_cfg=dict(),
     test_cfg=dict(mode='whole'))
-# drop_last: a last batch of one image cannot train ASPP's image-pooling BN (1x1 map); the few
-# images left out differ every epoch (shuffled), as in mmseg's iteration-based training.
-lung_train_dataloader = dict(_loader(
-    _split('ChestXrayMasks', 'mmseg', lung_data_root, 'train', lung_train_pipeline),
-    batch_size=4, shuffle=True, collate='pseudo_collate'), drop_last=True)
-lung_val_dataloader, lung_test_dataloader = (_loader(
-    _split('ChestXrayMasks', 'mmseg', lung_data_root, s, lung_test_pipeline),
-    batch_size=4, shuffle=False, collate='pseudo_collate') for s in ('val', 'test'))
+__lung_data = dict(type='ChestXrayMasks', _scope_='mmseg', data_root='data/ChestXrayMasks',
+                   **__split)
 # Tab. 3: Dice of the lung and mIoU over background + lung (muscle_mm DiceIoUMetric on mmseg's
 # IoUMetric: seg/dice, seg/mIoU, seg/mDice).
-lung_val_evaluator = lung_test_evaluator = [
-    dict(type='DiceIoUMetric', _scope_='mmseg', foreground_index=1)]
+__lung_evaluator = [dict(type='DiceIoUMetric', _scope_='mmseg', foreground_index=1)]
 
 # --- TB detection: ActiveTuberculosis / ObsoletePulmonaryTuberculosis (latent) -------------------
-tbx_train_pipeline = [_base_.xray_load, dict(type='LoadAnnotations', with_bbox=True),
-                      _base_.xray_resize, xray_hflip, dict(type='PackDetInputs')]
+__tbx_train_pipeline = [__load, dict(type='LoadAnnotations', with_bbox=True), __resize, __hflip,
+                        dict(type='PackDetInputs')]
 # 'instances' in the meta keys lets CocoMetric build the COCO ground truth from the split itself
 # (no json path to keep in step with data_root and the split seed).
-tbx_test_pipeline = [
-    _base_.xray_load, _base_.xray_resize, dict(type='LoadAnnotations', with_bbox=True),
+__tbx_test_pipeline = [
+    __load, __resize, dict(type='LoadAnnotations', with_bbox=True),
     dict(type='PackDetInputs', meta_keys=('img_id', 'img_path', 'ori_shape', 'img_shape',
                                           'scale_factor', 'instances'))]
-tbx_rpn_assigner = dict(type='MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3, min_pos_iou=0.3,
-                     match_low_quality=True, ignore_iof_thr=-1)
-tbx_rcnn_assigner = dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5, min_pos_iou=0.5,
-                      match_low_quality=False, ignore_iof_thr=-1)
 # mmdet's faster-rcnn_r50_fpn.py, with X-ray normalization, 2 classes, no frozen stem (the paper's
 # backbones are not ImageNet-trained) and BN trained, statistics included (norm_eval=False), as in
 # the lung and classification models: mmdet's norm_eval=True is its ImageNet recipe (it would
@@ -142,7 +112,7 @@ tbx_rcnn_assigner = dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5
 # from-scratch configs train their norm layers (configs/scratch: GN; *-syncbn_*: SyncBN). Batch 4
 # per GPU trains plain BN; multi-GPU runs can sync it with --cfg-options sync_bn=torch (mmengine
 # converts BN to SyncBN only when distributed). Stage 2 (configs/muscle) uses the same model.
-tbx_model = dict(
+__tbx_model = dict(
     type='FasterRCNN',
     _scope_='mmdet',
     data_preprocessor=dict(type='DetDataPreprocessor', mean=_base_.xray_mean,
@@ -176,13 +146,15 @@ tbx_model = dict(
             loss_cls=dict(type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0),
             loss_bbox=dict(type='L1Loss', loss_weight=1.0))),
     train_cfg=dict(
-        rpn=dict(assigner=tbx_rpn_assigner,
+        rpn=dict(assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.7, neg_iou_thr=0.3,
+                               min_pos_iou=0.3, match_low_quality=True, ignore_iof_thr=-1),
                  sampler=dict(type='RandomSampler', num=256, pos_fraction=0.5, neg_pos_ub=-1,
                               add_gt_as_proposals=False),
                  allowed_border=-1, pos_weight=-1, debug=False),
         rpn_proposal=dict(nms_pre=2000, max_per_img=1000, nms=dict(type='nms', iou_threshold=0.7),
                           min_bbox_size=0),
-        rcnn=dict(assigner=tbx_rcnn_assigner,
+        rcnn=dict(assigner=dict(type='MaxIoUAssigner', pos_iou_thr=0.5, neg_iou_thr=0.5,
+                                min_pos_iou=0.5, match_low_quality=False, ignore_iof_thr=-1),
                   sampler=dict(type='RandomSampler', num=512, pos_fraction=0.25, neg_pos_ub=-1,
                                add_gt_as_proposals=True),
                   pos_weight=-1, debug=False)),
@@ -190,17 +162,68 @@ tbx_model = dict(
         rpn=dict(nms_pre=1000, max_per_img=1000, nms=dict(type='nms', iou_threshold=0.7),
                  min_bbox_size=0),
         rcnn=dict(score_thr=0.05, nms=dict(type='nms', iou_threshold=0.5), max_per_img=100)))
-# Images without a box stay in training (filter_empty_gt=False): nothing is dropped silently.
-tbx_train_dataloader = _loader(
-    _split('TBX11K', 'mmdet', tbx_data_root, 'train', tbx_train_pipeline,
-           split_mode=_base_.xray_split_mode, filter_cfg=dict(filter_empty_gt=False)),
-    batch_size=4, shuffle=True, collate='pseudo_collate')
-tbx_val_dataloader, tbx_test_dataloader = (_loader(
-    _split('TBX11K', 'mmdet', tbx_data_root, s, tbx_test_pipeline,
-           split_mode=_base_.xray_split_mode, test_mode=True),
-    batch_size=4, shuffle=False, collate='pseudo_collate') for s in ('val', 'test'))
+__tbx_data = dict(type='TBX11K', _scope_='mmdet', data_root='data/TBX11K', split_mode=__split_mode,
+                  **__split)
 # Tab. 3: AP at IoU 0.5 of active and of latent TB and their mean, by pycocotools (muscle_mm
 # ClasswiseAP50Metric on mmdet's CocoMetric: coco/mAP50, coco/AP50_active, coco/AP50_latent).
-tbx_val_evaluator = tbx_test_evaluator = [
+__tbx_evaluator = [
     dict(type='ClasswiseAP50Metric', _scope_='mmdet', classwise=True,
          class_aliases=dict(ActiveTuberculosis='active', ObsoletePulmonaryTuberculosis='latent'))]
+
+xray_tasks = dict(
+    pneumonia=dict(
+        model=__cls_model,
+        train_dataloader=dict(__cls_loader, sampler=__shuffled, dataset=dict(
+            __pneumonia_data, split='train', pipeline=__cls_train_pipeline)),
+        val_dataloader=dict(__cls_loader, sampler=__in_order, dataset=dict(
+            __pneumonia_data, split='val', pipeline=__cls_test_pipeline)),
+        test_dataloader=dict(__cls_loader, sampler=__in_order, dataset=dict(
+            __pneumonia_data, split='test', pipeline=__cls_test_pipeline)),
+        val_evaluator=__cls_evaluator,
+        test_evaluator=__cls_evaluator),
+    mura=dict(
+        model=__cls_model,
+        train_dataloader=dict(__cls_loader, sampler=__shuffled, dataset=dict(
+            __mura_data, split='train', pipeline=__cls_train_pipeline)),
+        val_dataloader=dict(__cls_loader, sampler=__in_order, dataset=dict(
+            __mura_data, split='val', pipeline=__cls_test_pipeline)),
+        test_dataloader=dict(__cls_loader, sampler=__in_order, dataset=dict(
+            __mura_data, split='test', pipeline=__cls_test_pipeline)),
+        val_evaluator=__cls_evaluator,
+        test_evaluator=__cls_evaluator),
+    lung=dict(
+        model=__lung_model,
+        # drop_last: a last batch of one image cannot train ASPP's image-pooling BN (1x1 map); the
+        # few images left out differ every epoch (shuffled), as in mmseg's iteration-based training.
+        train_dataloader=dict(__dense_loader, sampler=__shuffled, drop_last=True, dataset=dict(
+            __lung_data, split='train', pipeline=__lung_train_pipeline)),
+        val_dataloader=dict(__dense_loader, sampler=__in_order, dataset=dict(
+            __lung_data, split='val', pipeline=__lung_test_pipeline)),
+        test_dataloader=dict(__dense_loader, sampler=__in_order, dataset=dict(
+            __lung_data, split='test', pipeline=__lung_test_pipeline)),
+        val_evaluator=__lung_evaluator,
+        test_evaluator=__lung_evaluator),
+    tbx=dict(
+        model=__tbx_model,
+        # Images without a box stay in training (filter_empty_gt=False): nothing dropped silently.
+        train_dataloader=dict(__dense_loader, sampler=__shuffled, dataset=dict(
+            __tbx_data, split='train', pipeline=__tbx_train_pipeline,
+            filter_cfg=dict(filter_empty_gt=False))),
+        val_dataloader=dict(__dense_loader, sampler=__in_order, dataset=dict(
+            __tbx_data, split='val', pipeline=__tbx_test_pipeline, test_mode=True)),
+        test_dataloader=dict(__dense_loader, sampler=__in_order, dataset=dict(
+            __tbx_data, split='test', pipeline=__tbx_test_pipeline, test_mode=True)),
+        val_evaluator=__tbx_evaluator,
+        test_evaluator=__tbx_evaluator))
+
+# The constants of the two bases are in the definitions above; a config that inherits this file
+# does not read them (change them in xray_preprocess.py / xray_splits.py).
+_base_.pop('xray_mean')
+_base_.pop('xray_std')
+_base_.pop('xray_scale')
+_base_.pop('xray_load')
+_base_.pop('xray_interpolation')
+_base_.pop('xray_resize')
+_base_.pop('xray_split_seed')
+_base_.pop('xray_split_mode')
+_base_.pop('xray_split_dir')

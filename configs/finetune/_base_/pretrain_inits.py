@@ -1,5 +1,7 @@
 # Backbone initializations compared in MUSCLE Tab. 2 and 3 (paper §3, "Experiment Setups").
-# A fine-tuning config picks one as `model = dict(backbone=dict(init_cfg=_base_.init_<name>))`.
+# A fine-tuning config <task>_<init>_r<depth>.py inherits this file beside its task's base, binds one
+# as `model = dict(backbone=dict(init_cfg=_base_.pretrain_inits.<init>_r<depth>))` and drops the
+# rest (`_base_.pop('pretrain_inits')`), so its resolved config holds only the init it uses.
 # A pre-trained init is a dict, not a list: mmpretrain's ResNet skips its zero_init_residual only
 # for a dict init_cfg of type Pretrained; inside a list it would zero the last BN of every block
 # after loading the weights (tests/test_configs checks every loaded tensor).
@@ -51,28 +53,22 @@
 #   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/ckpt.pth
 # tools/run_grid.py checks each file before it trains: it must exist, hold 'backbone.*' keys and
 # match the config's depth.
-pretrain_work_dirs = dict(mdmoco='work_dirs/mdmoco_r{depth}',
-                          muscle_minus='work_dirs/muscle_minus_r{depth}',
-                          muscle='work_dirs/muscle_r{depth}')
-pretrain_backbone_file = 'backbone.pth'
-
-
-def _pretrained(checkpoint, prefix='backbone.'):
-    return dict(type='Pretrained', checkpoint=checkpoint, prefix=prefix)
-
-
-def _stage(name, depth):
-    return _pretrained(pretrain_work_dirs[name].format(depth=depth) + '/' + pretrain_backbone_file)
-
-
+# Work dirs: mdmoco -> work_dirs/mdmoco_r{18,50}, muscle_minus -> work_dirs/muscle_minus_r{18,50},
+# muscle -> work_dirs/muscle_r{18,50}; each holds backbone.pth (above).
 # mmengine KaimingInit defaults: mode='fan_out', nonlinearity='relu', distribution='normal' (He
 # et al. 2015), the same as torchvision's ResNet and MUSCLE's MD-MoCo init.
-init_scratch = [dict(type='Kaiming', layer=['Conv2d']),
-                dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])]
-# torchvision's names (conv1, bn1, layerX.Y...) are those of the mm ResNets; its fc.* is unused.
-init_imagenet_r18 = _pretrained('torchvision://resnet18', prefix=None)
-init_imagenet_r50 = _pretrained('torchvision://resnet50', prefix=None)
-init_mdmoco_r18, init_mdmoco_r50 = _stage('mdmoco', 18), _stage('mdmoco', 50)
-init_muscle_minus_r18 = _stage('muscle_minus', 18)
-init_muscle_minus_r50 = _stage('muscle_minus', 50)
-init_muscle_r18, init_muscle_r50 = _stage('muscle', 18), _stage('muscle', 50)
+__scratch = [dict(type='Kaiming', layer=['Conv2d']),
+             dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])]
+__stage = dict(type='Pretrained', prefix='backbone.')
+pretrain_inits = dict(
+    scratch_r18=__scratch,
+    scratch_r50=__scratch,
+    # torchvision's names (conv1, bn1, layerX.Y...) are those of the mm ResNets; its fc.* is unused.
+    imagenet_r18=dict(type='Pretrained', checkpoint='torchvision://resnet18', prefix=None),
+    imagenet_r50=dict(type='Pretrained', checkpoint='torchvision://resnet50', prefix=None),
+    mdmoco_r18=dict(__stage, checkpoint='work_dirs/mdmoco_r18/backbone.pth'),
+    mdmoco_r50=dict(__stage, checkpoint='work_dirs/mdmoco_r50/backbone.pth'),
+    muscle_minus_r18=dict(__stage, checkpoint='work_dirs/muscle_minus_r18/backbone.pth'),
+    muscle_minus_r50=dict(__stage, checkpoint='work_dirs/muscle_minus_r50/backbone.pth'),
+    muscle_r18=dict(__stage, checkpoint='work_dirs/muscle_r18/backbone.pth'),
+    muscle_r50=dict(__stage, checkpoint='work_dirs/muscle_r50/backbone.pth'))

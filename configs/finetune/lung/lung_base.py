@@ -1,6 +1,6 @@
 # MUSCLE stage 3: fine-tuning on lung segmentation (paper §2.3, Tab. 3, Fig. 3; Chest X-ray Masks
 # and Labels), shared by configs/finetune/lung/lung_<init>_r<depth>.py (ResNet-50 here).
-# Data, pipeline and model come from configs/_base_/tasks/xray_tasks.py.
+# Data, pipeline and model come from configs/_base_/tasks/lung.py (from xray_tasks.py).
 #
 # | setting          | value                                       | source                        |
 # |------------------|---------------------------------------------|-------------------------------|
@@ -19,22 +19,16 @@
 # | reported         | test split: Dice of the lung, mIoU over     | paper Tab. 3 (classes: see    |
 # |                  | {background, lung} (DiceIoUMetric)          | muscle_mm/evaluation)         |
 _base_ = [
-    '../../_base_/tasks/xray_tasks.py',
-    '../_base_/pretrain_inits.py',
+    '../../_base_/tasks/lung.py',
     'mmseg::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmseg'
 
-model = _base_.lung_model
 # Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
 # (../_base_/pretrain_inits.py).
-model.backbone.zero_init_residual = False
-train_dataloader = _base_.lung_train_dataloader
-val_dataloader = _base_.lung_val_dataloader
-test_dataloader = _base_.lung_test_dataloader
-val_evaluator = _base_.lung_val_evaluator  # Tab. 3: Dice (lung), mIoU (background + lung)
-test_evaluator = _base_.lung_test_evaluator
+model = dict(backbone=dict(zero_init_residual=False))
 
 optim_wrapper = dict(type='OptimWrapper', clip_grad=None,
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))
@@ -54,3 +48,8 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0, deterministic=False)
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

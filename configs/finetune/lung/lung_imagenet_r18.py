@@ -1,4 +1,5 @@
 # MUSCLE Tab. 3: lung segmentation, ResNet-18, init ImageNet (torchvision).
-_base_ = ['./lung_r18.py']
+_base_ = ['./lung_r18.py', '../_base_/pretrain_inits.py']
 
-model = dict(backbone=dict(init_cfg=_base_.init_imagenet_r18))
+model = dict(backbone=dict(init_cfg=_base_.pretrain_inits.imagenet_r18))
+_base_.pop('pretrain_inits')  # the other inits are not this run's

@@ -1,6 +1,6 @@
 # MUSCLE stage 3: fine-tuning on TB detection (paper §2.3, Tab. 3; TBX11K, active and latent TB),
 # shared by configs/finetune/tbx/tbx_<init>_r<depth>.py (ResNet-50 here).
-# Data, pipeline and model come from configs/_base_/tasks/xray_tasks.py.
+# Data, pipeline and model come from configs/_base_/tasks/tbx.py (from xray_tasks.py).
 #
 # | setting          | value                                       | source                        |
 # |------------------|---------------------------------------------|-------------------------------|
@@ -20,22 +20,16 @@
 # | reported         | test: mAP, AP active, AP latent, IoU 0.5,   | paper Tab. 3 (mAP = mean of   |
 # |                  | pycocotools (ClasswiseAP50Metric)           | the two APs)                  |
 _base_ = [
-    '../../_base_/tasks/xray_tasks.py',
-    '../_base_/pretrain_inits.py',
+    '../../_base_/tasks/tbx.py',
     'mmdet::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
+                      allow_failed_imports=False)
 default_scope = 'mmdet'
 
-model = _base_.tbx_model
 # Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task
 # (../_base_/pretrain_inits.py).
-model.backbone.zero_init_residual = False
-train_dataloader = _base_.tbx_train_dataloader
-val_dataloader = _base_.tbx_val_dataloader
-test_dataloader = _base_.tbx_test_dataloader
-val_evaluator = _base_.tbx_val_evaluator  # Tab. 3: mAP@0.5, AP@0.5 of active / latent TB
-test_evaluator = _base_.tbx_test_evaluator
+model = dict(backbone=dict(zero_init_residual=False))
 
 optim_wrapper = dict(type='OptimWrapper',
                      optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=1e-4))
@@ -52,3 +46,8 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='coco/mAP50',
                     rule='greater'))
 randomness = dict(seed=0, deterministic=False)
+# TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
+# OptionalTensorboardVisBackend: off, with one info line, where it is not).
+visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
+                                dict(type='OptionalTensorboardVisBackend')])
+_base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs
