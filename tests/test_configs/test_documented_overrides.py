@@ -26,6 +26,10 @@ DOCUMENTED = {
     'model.backbone_checkpoint=PATH': (
         ['muscle/muscle_r50.py', 'muscle/muscle_r18.py', 'muscle/muscle_minus_r50.py'],
         'model.backbone_checkpoint=work_dirs/other/epoch_3.pth', None),
+    # docs/continual.md: the paper-literal shared BN statistics
+    'model.norm_stats=shared': (
+        ['muscle/muscle_r50.py', 'muscle/muscle_r18.py', 'muscle/muscle_minus_r18.py'],
+        'model.norm_stats=shared', None),
     # docs/mdmoco.md, configs/muscle/mdmoco_r50_deviceviews.py header
     'train_dataloader.dataset.pipeline.0.cache=work_dirs/xray_cache_800x500': (
         ['muscle/mdmoco_r50_deviceviews.py', 'muscle/mdmoco_r18_deviceviews.py'],
