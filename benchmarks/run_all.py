@@ -92,7 +92,8 @@ def commit() -> str:
     try:
         head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, text=True,
                               capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'],
+        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--',
+                                '.', ':!benchmarks/RESULTS.md'],  # which this script writes
                                cwd=REPO, text=True, capture_output=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return 'unknown (no git)'
