@@ -14,6 +14,7 @@ import pydicom
 import pytest
 from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import (JPEG2000Lossless, ExplicitVRLittleEndian, SecondaryCaptureImageStorage,
                          generate_uid)
@@ -126,9 +127,14 @@ def test_12bit_jpeg_extended_without_libjpeg_names_the_gpl_extra(tmp_path, unins
 
 
 def test_damaged_stream_with_decoder_installed_suggests_no_install(tmp_path):
-    path = shipped('JPEG-lossy.dcm', tmp_path)  # pydicom's damaged 12-bit JPEG stream
+    """A JPEG 2000 file (openjpeg is a runtime dependency) whose codestream is cut short."""
+    path = write_dicom(tmp_path / 'chest_0002.dcm', xray_16bit(), JPEG2000Lossless)
+    ds = pydicom.dcmread(path)
+    frame = next(generate_frames(ds.PixelData, number_of_frames=1))
+    ds.PixelData = encapsulate([frame[:len(frame) // 3]])
+    ds.save_as(path, enforce_file_format=True)
     msg = decode_error(path)
-    assert path in msg and 'installed decoder plugins failed' in msg
+    assert path in msg and f'({JPEG2000Lossless}): the installed decoder plugins failed' in msg
     assert 'pip install' not in msg
 
 
