@@ -33,7 +33,10 @@ custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
                       allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
-custom_hooks = [dict(type='MoCoQueueCheckHook')]
+# StepSeedHook: each step's own draws (MoCo's key shuffle) from (seed, iteration), and the views
+# per sample from (seed, epoch, index) (SampleSeedSampler): 1 + 1 resumed epochs equal 2, with
+# persistent workers or without.
+custom_hooks = [dict(type='MoCoQueueCheckHook'), dict(type='StepSeedHook')]
 default_hooks = dict(checkpoint=dict(max_keep_ckpts=3))  # [v2] keep the latest 3
 auto_scale_lr = dict(base_batch_size=256)  # [v2] lr 0.03 is for a global batch of 256
 # Every input is 800x500: let cuDNN pick the fastest kernels once (mmpretrain default: off).

@@ -20,9 +20,10 @@ device_views = dict(
     max_angle=10.0,  # [cxr] RandomRotation(10): uniform in [-10, 10] degrees, always applied
     pad_val=0,  # black corners, as the CPU path's Rotate(pad_val=0)
     interpolation='bilinear',  # as the CPU path's Rotate
-    # the step's other random draws (MoCo's key shuffle for shuffle-BN / split-batch BN) also
-    # from (seed, iteration): exact resume
-    reseed_global=True)
+    # the step's other random draws (MoCo's key shuffle for shuffle-BN / split-batch BN) come
+    # from (seed, iteration) through StepSeedHook (mdmoco_r50.py's custom_hooks), the same seed
+    # reseed_global=True would set here
+    reseed_global=False)
 
 model = dict(
     data_preprocessor=dict(

@@ -11,6 +11,7 @@ from .base import DatasetFormatError, check_not_empty
 from .builder import build_xray_dataset, dataset_label
 from .leakage import fingerprints
 from .pool_content import downstream_in_pool, pool_duplicates
+from .samplers.sample_seed_sampler import sample_rng
 
 __all__ = ['XRayPretrainPool', 'build_xray_dataset', 'check_same_split_definition']
 
@@ -44,6 +45,11 @@ class XRayPretrainPool(BaseDataset):
       them (every lung-mask val/test image is a Shenzhen or Montgomery image);
       ``exclude_downstream=True`` drops every pool image that matches one.
 
+    Indices may carry the sample's augmentation seed, ``(index, seed)`` from
+    :class:`~muscle_mm.datasets.samplers.SampleSeedSampler` (the MD-MoCo configs' sampler): the
+    sample is then made under that seed, so its views do not depend on the worker or on how many
+    epochs that worker has run (exact resume). A plain ``int`` index works as in mmengine.
+
     Hashing decodes every image once; ``match=dict(workers=8, cache_file=...)`` spreads it over
     processes and keeps the hashes between runs (keyed by path, size and mtime).
 
@@ -64,6 +70,8 @@ class XRayPretrainPool(BaseDataset):
         **kwargs: passed to :class:`mmpretrain.datasets.BaseDataset` (``test_mode``,
             ``indices``, ``serialize_data``, ``lazy_init``, ...).
     """
+
+    takes_sample_seeds = True
 
     def __init__(self,
                  datasets: Sequence[Union[dict, _MMEngineBaseDataset]],
@@ -198,6 +206,13 @@ class XRayPretrainPool(BaseDataset):
                 eg = next(iter(d.items()))
                 lines.append(f'{k}: {len(d)} duplicate(s) dropped, e.g. {eg[0]} == {eg[1]}')
         print_log('\n'.join(lines), logger='current')
+
+    def __getitem__(self, idx: Union[int, Tuple[int, int]]) -> dict:
+        if isinstance(idx, tuple):
+            index, seed = idx
+            with sample_rng(seed):
+                return super().__getitem__(index)
+        return super().__getitem__(idx)
 
     def get_cat_ids(self, idx: int) -> List[int]:
         raise NotImplementedError('XRayPretrainPool is unlabeled')

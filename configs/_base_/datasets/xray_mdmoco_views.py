@@ -93,7 +93,10 @@ train_dataloader = dict(
     num_workers=8,  # [v2]
     drop_last=True,  # MoCo's queue takes whole global batches (MoCoQueueCheckHook checks)
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    # DefaultSampler's order, each index with its augmentation seed from (seed, epoch, index):
+    # the views do not depend on the worker, so resume is exact with persistent workers and
+    # non-persistent workers do not replay one augmentation stream every epoch.
+    sampler=dict(type='SampleSeedSampler', shuffle=True),
     collate_fn=dict(type='default_collate'),  # SelfSupDataPreprocessor wants stacked views
     dataset=dict(
         type='XRayPretrainPool',

@@ -1,43 +1,13 @@
 """MD-MoCo's two views (flip + rotation) made on the device, batched, after the batch arrives."""
 from typing import List, Optional, Sequence, Tuple
 
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmengine.logging import MessageHub
 
 from muscle_mm.registry import MODELS
-
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MASK = (1 << 64) - 1
-
-
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """SplitMix64 finalizer on uint64 arrays (wrapping arithmetic).
-
-    A fixed integer function, so the draws are the same on every numpy/torch version and
-    platform (numpy does not promise its Generator streams across versions).
-    """
-    x = (x + _GOLDEN).astype(np.uint64)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def counter_uniforms(seed: int, step: int, index: Sequence[int], num: int) -> np.ndarray:
-    """``len(index) x num`` uniforms in [0, 1), each a pure function of (seed, step, index, k).
-
-    Counter-based: no state to save, so a resumed run draws what an uninterrupted one draws.
-    """
-    with np.errstate(over='ignore'):
-        key = _splitmix64(np.array([seed & _MASK], dtype=np.uint64))
-        key = _splitmix64(key ^ np.uint64(step & _MASK))
-        key = _splitmix64(key ^ np.asarray([i & _MASK for i in index], dtype=np.uint64))
-        counters = np.arange(1, num + 1, dtype=np.uint64) * _GOLDEN
-        bits = _splitmix64(key[:, None] + counters[None, :])
-    return (bits >> np.uint64(11)).astype(np.float64) * 2.0**-53
-
+from muscle_mm.utils.counter_rng import counter_uniforms, step_seed
 
 def rotation_flip_theta(angles: torch.Tensor, flips: torch.Tensor, height: int,
                         width: int) -> torch.Tensor:
@@ -188,9 +158,8 @@ class XRayViews(nn.Module):
         return views, data_samples
 
     def step_seed(self, step: int) -> int:
-        """A 63-bit seed that is a function of ``(seed, step)`` only."""
-        bits = counter_uniforms(self._seed, step, [-1], 1)[0, 0]
-        return int(bits * 2.0**53) << 10
+        """A 63-bit seed that is a function of ``(seed, step)`` only (as StepSeedHook's)."""
+        return step_seed(self._seed, step)
 
     def extra_repr(self) -> str:
         return (f'num_views={self.num_views}, flip_prob={self.flip_prob}, '
