@@ -123,7 +123,7 @@ fi
 # --- runtime + muscle_mm --------------------------------------------------------------------
 if ! stamp_ok runtime "$rt_key"; then
   say "installing the OpenMMLab stack and muscle_mm (editable)"
-  "${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" \
+  "${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" -r "$REQ/dicom_gpl.txt" \
     -c "$REQ/torch.txt" -c "$REQ/mmcv.txt" -c "$REQ/build.txt"
   "${UV[@]}" --no-deps --no-build-isolation -e "$ROOT"
   changed=1

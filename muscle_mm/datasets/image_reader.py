@@ -7,6 +7,7 @@ MD-MoCo pool's content checks all call it, so a file is the same picture everywh
 rules (photometric interpretation, modality LUT / rescale, VOI LUT / windowing, 16-bit range)
 are documented on ``LoadXRayImage``.
 """
+import importlib.util
 import io
 import os.path as osp
 import struct
@@ -23,24 +24,35 @@ DICOM_EXTS = ('.dcm', '.dicom', '.dic')
 IMAGE_EXTS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff') + DICOM_EXTS
 HIGH_BIT_MODES = ('full', 'minmax', 'stored')
 
-# Compressed transfer syntaxes and the optional pylibjpeg plugin (pip name, licence) that
-# decodes them; pydicom itself decodes RLE, and JPEG Baseline / JPEG 2000 through Pillow.
-_LIBJPEG = ('pylibjpeg-libjpeg', 'GPL-3.0', 'muscle_mm[dicom-gpl]')
-_OPENJPEG = ('pylibjpeg-openjpeg', 'MIT', 'pylibjpeg pylibjpeg-openjpeg')
-_PLUGIN_OF_SYNTAX = {
-    '1.2.840.10008.1.2.4.50': _LIBJPEG,  # JPEG Baseline (also Pillow)
-    '1.2.840.10008.1.2.4.51': _LIBJPEG,  # JPEG Extended (12-bit)
-    '1.2.840.10008.1.2.4.57': _LIBJPEG,  # JPEG Lossless, Process 14
-    '1.2.840.10008.1.2.4.70': _LIBJPEG,  # JPEG Lossless SV1
-    '1.2.840.10008.1.2.4.80': _LIBJPEG,  # JPEG-LS Lossless
-    '1.2.840.10008.1.2.4.81': _LIBJPEG,  # JPEG-LS Near-lossless
-    '1.2.840.10008.1.2.4.90': _OPENJPEG,  # JPEG 2000 Lossless
-    '1.2.840.10008.1.2.4.91': _OPENJPEG,  # JPEG 2000
-    '1.2.840.10008.1.2.4.201': _OPENJPEG,  # HTJ2K Lossless
-    '1.2.840.10008.1.2.4.202': _OPENJPEG,  # HTJ2K Lossless RPCL
-    '1.2.840.10008.1.2.4.203': _OPENJPEG,  # HTJ2K
-    '1.2.840.10008.1.2.5': ('pylibjpeg-rle', 'MIT', 'pylibjpeg pylibjpeg-rle'),  # RLE
+# Compressed transfer syntaxes -> the pydicom decoders that read every file of that syntax:
+# (pip name, import name, licence, how muscle_mm installs it). pydicom decodes RLE itself and
+# JPEG Baseline / JPEG 2000 through Pillow; Pillow and GDCM refuse 12-bit JPEG Extended, which
+# only the GPL-3.0 libjpeg plugin decodes. See docs/dependencies.md.
+_RUNTIME = 'installed with muscle_mm (requirements/runtime.txt)'
+_PILLOW = ('pillow', 'PIL', 'MIT-CMU', _RUNTIME)
+_OPENJPEG = ('pylibjpeg-openjpeg', 'openjpeg', 'MIT', _RUNTIME)
+_GDCM = ('python-gdcm', 'gdcm', 'Apache-2.0', 'extra muscle_mm[dicom]: pip install -e ".[dicom]"')
+_JPEGLS = ('pyjpegls', 'jpeg_ls', 'MIT', 'extra muscle_mm[dicom]: pip install -e ".[dicom]"')
+_LIBJPEG = ('pylibjpeg-libjpeg', 'libjpeg', 'GPL-3.0',
+            'extra muscle_mm[dicom-gpl]: pip install -e ".[dicom-gpl]"')
+_DECODERS_OF_SYNTAX = {
+    '1.2.840.10008.1.2.4.50': (_PILLOW, _GDCM, _LIBJPEG),  # JPEG Baseline
+    '1.2.840.10008.1.2.4.51': (_LIBJPEG, ),  # JPEG Extended (12-bit)
+    '1.2.840.10008.1.2.4.57': (_GDCM, _LIBJPEG),  # JPEG Lossless, Process 14
+    '1.2.840.10008.1.2.4.70': (_GDCM, _LIBJPEG),  # JPEG Lossless SV1
+    '1.2.840.10008.1.2.4.80': (_JPEGLS, _GDCM, _LIBJPEG),  # JPEG-LS Lossless
+    '1.2.840.10008.1.2.4.81': (_JPEGLS, _GDCM, _LIBJPEG),  # JPEG-LS Near-lossless
+    '1.2.840.10008.1.2.4.90': (_OPENJPEG, _PILLOW, _GDCM),  # JPEG 2000 Lossless
+    '1.2.840.10008.1.2.4.91': (_OPENJPEG, _PILLOW, _GDCM),  # JPEG 2000
+    '1.2.840.10008.1.2.4.201': (_OPENJPEG, ),  # HTJ2K Lossless
+    '1.2.840.10008.1.2.4.202': (_OPENJPEG, ),  # HTJ2K Lossless RPCL
+    '1.2.840.10008.1.2.4.203': (_OPENJPEG, ),  # HTJ2K
 }
+
+
+def _installed(import_name: str) -> bool:
+    """Whether a decoder package can be imported (found, not imported)."""
+    return importlib.util.find_spec(import_name) is not None
 
 
 def check_high_bit_range(high_bit_range: Union[str, int]) -> None:
@@ -142,23 +154,21 @@ def _png_significant_bits(data: bytes) -> Optional[int]:
 
 
 def codec_hint(syntax) -> str:
-    """What to do about a compressed transfer syntax that did not decode: its name and UID,
-    and the pip command that installs its decoder plugin when none is installed."""
+    """What to do about a compressed transfer syntax that did not decode: its name and UID and,
+    when none of the decoders that read every file of it is installed, which ones would (licence
+    and the pip command); otherwise the stream itself is damaged or unsupported."""
     if syntax is None or not syntax.is_compressed:
         return ''
-    try:  # pydicom >= 3 says whether a decoder plugin is installed
-        from pydicom.pixels.decoders.base import get_decoder
-        available = get_decoder(syntax).is_available
-    except Exception:  # pydicom 2.4, or a syntax pydicom has no decoder for
-        available = False
     named = f'transfer syntax {syntax.name} ({syntax})'
-    if available:
+    decoders = _DECODERS_OF_SYNTAX.get(str(syntax))
+    if decoders is None:  # RLE and Deflate: pydicom decodes them itself
+        return f'; {named}: pydicom failed on this file (damaged stream)'
+    if any(_installed(module) for _, module, _, _ in decoders):
         return (f'; {named}: the installed decoder plugins failed on this file (damaged or '
                 'unsupported stream)')
-    plugin, licence, pip_args = _PLUGIN_OF_SYNTAX.get(
-        str(syntax), ('pylibjpeg-libjpeg', 'GPL-3.0', 'muscle_mm[dicom-gpl]'))
-    return (f'; {named} needs a pydicom decoder plugin, {plugin} ({licence}): '
-            f'pip install "{pip_args}" (see docs/dependencies.md)')
+    options = '; or '.join(f'{pip} ({licence}, {how})' for pip, _, licence, how in decoders)
+    return (f'; {named}: no installed pydicom decoder reads it; install one of: {options} '
+            '(see docs/dependencies.md)')
 
 
 def to_uint8(arr: np.ndarray, lo: float, hi: float) -> np.ndarray:
