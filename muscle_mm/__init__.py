@@ -21,6 +21,9 @@ import warnings
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 from mmdet.registry import MODELS as _MMDET_MODELS  # noqa: E402
+from mmdet.registry import VISBACKENDS as _MMDET_VISBACKENDS  # noqa: E402
+from mmpretrain.registry import VISBACKENDS as _MMPRETRAIN_VISBACKENDS  # noqa: E402
+from mmseg.registry import VISBACKENDS as _MMSEG_VISBACKENDS  # noqa: E402
 
 from . import registry as _reg  # noqa: E402
 from .utils import checkpoint_loading as _checkpoint_loading  # noqa: E402
@@ -33,10 +36,15 @@ _checkpoint_loading.install()
 #: subpackage registers when imported alone).
 REGISTERING_SUBPACKAGES = {
     'muscle_mm.datasets': (_reg.DATASETS, _reg.MMDET_DATASETS, _reg.MMSEG_DATASETS,
-                           _reg.TRANSFORMS, _reg.MMDET_TRANSFORMS, _reg.MMSEG_TRANSFORMS),
+                           _reg.TRANSFORMS, _reg.MMDET_TRANSFORMS, _reg.MMSEG_TRANSFORMS,
+                           _reg.DATA_SAMPLERS),
     'muscle_mm.engine': (_reg.HOOKS, _reg.LOOPS, _reg.LOG_PROCESSORS, _reg.PARAM_SCHEDULERS),
     'muscle_mm.evaluation': (_reg.METRICS, _reg.MMDET_METRICS, _reg.MMSEG_METRICS),
     'muscle_mm.models': (_reg.MODELS, _MMDET_MODELS),
+    # registers in mmengine's root VISBACKENDS, whose locations a scoped lookup never imports:
+    # the scopes' registries import it
+    'muscle_mm.visualization.optional_tensorboard_vis_backend': (
+        _MMPRETRAIN_VISBACKENDS, _MMDET_VISBACKENDS, _MMSEG_VISBACKENDS),
 }
 _SUBPACKAGES = ('datasets', 'engine', 'evaluation', 'models', 'registry', 'utils', 'visualization')
 

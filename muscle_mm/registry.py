@@ -8,8 +8,8 @@ loader) are registered in all three.
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
-from mmpretrain.registry import (DATASETS, HOOKS, LOG_PROCESSORS, LOOPS, METRICS, MODELS,
-                                 PARAM_SCHEDULERS, TRANSFORMS)
+from mmpretrain.registry import (DATA_SAMPLERS, DATASETS, HOOKS, LOG_PROCESSORS, LOOPS, METRICS,
+                                 MODELS, PARAM_SCHEDULERS, TRANSFORMS)
 from mmseg.registry import DATASETS as MMSEG_DATASETS
 from mmseg.registry import METRICS as MMSEG_METRICS
 from mmseg.registry import TRANSFORMS as MMSEG_TRANSFORMS
@@ -25,7 +25,7 @@ def register_transform_everywhere(cls):
 
 
 __all__ = [
-    'DATASETS', 'HOOKS', 'LOG_PROCESSORS', 'LOOPS', 'METRICS', 'MODELS', 'PARAM_SCHEDULERS',
+    'DATA_SAMPLERS', 'DATASETS', 'HOOKS', 'LOG_PROCESSORS', 'LOOPS', 'METRICS', 'MODELS', 'PARAM_SCHEDULERS',
     'TRANSFORMS', 'MMDET_DATASETS',
     'MMSEG_DATASETS', 'MMDET_TRANSFORMS', 'MMSEG_TRANSFORMS', 'MMDET_METRICS', 'MMSEG_METRICS',
     'register_transform_everywhere'

@@ -113,3 +113,19 @@ def test_registration_after_a_registry_was_used():
             "print(HOOKS._module_dict.get('L2SPHook') is not None, "
             'muscle_mm.evaluation.__name__)')
     assert run(code) == 'True muscle_mm.evaluation'
+
+
+def test_the_configs_visualizer_backend_is_found_from_each_scope(tmp_path):
+    """OptionalTensorboardVisBackend registers in mmengine's root VISBACKENDS; a config that
+    imports only `muscle_mm` finds it from the mmpretrain, mmdet and mmseg scopes (their
+    registries' first lookup imports it)."""
+    code = ('import muscle_mm\n'
+            'from mmengine.registry import DefaultScope, VISBACKENDS\n'
+            'out = []\n'
+            'for scope in ("mmpretrain", "mmdet", "mmseg"):\n'
+            '    with DefaultScope.overwrite_default_scope(scope):\n'
+            '        b = VISBACKENDS.build(dict(type="OptionalTensorboardVisBackend",\n'
+            f'                                   save_dir={str(tmp_path)!r}))\n'
+            '    out.append(type(b).__name__)\n'
+            'print(",".join(out))')
+    assert run(code) == ','.join(['OptionalTensorboardVisBackend'] * 3)

@@ -39,7 +39,7 @@ changed=0
 base_key=$(hash_of "$REQ/build.txt" <(echo "uv==$UV_VERSION $($PYTHON -V 2>&1)"))
 torch_key=$(hash_of "$REQ/torch.txt" <(echo "$base_key"))
 mmcv_key=$(hash_of "$REQ/mmcv.txt" <(echo "$torch_key"))
-rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" setup.py <(echo "$mmcv_key"))
+rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" "$REQ/dicom_gpl.txt" setup.py <(echo "$mmcv_key"))
 bytecode_key=$(hash_of <(echo "compileall $rt_key"))
 
 if [ -n "${DRY_RUN:-}" ]; then  # report which layers a real run would (re)install, change nothing

@@ -29,8 +29,7 @@ _base_ = [
     'mmpretrain::_base_/default_runtime.py',
 ]
 
-custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
-                      allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
 # StepSeedHook: each step's own draws (MoCo's key shuffle) from (seed, iteration), and the views

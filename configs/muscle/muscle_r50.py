@@ -35,8 +35,7 @@
 # |                  | forgetting in work_dir/continual_metrics.json      | no forgetting)            |
 _base_ = ['../_base_/tasks/xray_tasks.py', 'mmpretrain::_base_/default_runtime.py']
 
-custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
-                      allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmpretrain'
 
 # The four tasks of configs/_base_/tasks/xray_tasks.py (settings there), by task name.

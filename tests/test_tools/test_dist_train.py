@@ -14,7 +14,7 @@ from test_engine.test_runner.tiny_continual import ROUNDS, TASKS, write_config
 
 
 def test_two_process_gloo_training(tiny_cls_config, tmp_path):
-    hook = (f"\ncustom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization', 'rank_probe'], "
+    hook = (f"\ncustom_imports = dict(imports=['muscle_mm', 'rank_probe'], "
             f"allow_failed_imports=False)\n"
             f"custom_hooks = [dict(type='RankDoneHook', out_dir='{tmp_path}')]\n")
     cfg = tiny_cls_config(iters=2, extra=hook + EVAL.replace('{data}', str(tmp_path / 'data')))
@@ -38,7 +38,7 @@ def test_two_ranks_continual_one_plan_exact_resume(tmp_path, monkeypatch):
     out = tmp_path / 'probe'
     out.mkdir()
     cfg = write_config(tmp_path, (
-        "\ncustom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization', 'rank_probe'], allow_failed_imports=False)"
+        "\ncustom_imports = dict(imports=['muscle_mm', 'rank_probe'], allow_failed_imports=False)"
         f"\ncustom_hooks = [dict(type='TaskOrderProbeHook', out_dir='{out}', save_weights=True)]"
         '\nrandomness = dict(seed=None, diff_rank_seed=True)\n'))
     work, resumed = tmp_path / 'work', tmp_path / 'resumed'

@@ -178,7 +178,7 @@ def test_two_gloo_processes_run_the_same_tasks(data_dir):
     out_dir.mkdir()
     cfg = out_dir / 'probe_cfg.py'
     cfg.write_text(f"_base_ = ['{DEMO}']\n"
-                   "custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization', 'rank_probe'], "
+                   "custom_imports = dict(imports=['muscle_mm', 'rank_probe'], "
                    "allow_failed_imports=False)\n"
                    "custom_hooks = [dict(type='L2SPHook'), "
                    f"dict(type='TaskOrderProbeHook', out_dir='{out_dir}')]\n")

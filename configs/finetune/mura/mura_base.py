@@ -8,8 +8,7 @@ _base_ = [
     '../../_base_/tasks/mura.py',
     '../_base_/cls_finetune.py',
 ]
-custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
-                      allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 # Tab. 2 does not say whether its MURA numbers are per image or per study: both are reported,
 # the study level as MURA's convention (mean probability of a study's images; the study is the
 # image's folder).

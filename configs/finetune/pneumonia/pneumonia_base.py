@@ -7,5 +7,4 @@ _base_ = [
     '../../_base_/tasks/pneumonia.py',
     '../_base_/cls_finetune.py',
 ]
-custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
-                      allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)

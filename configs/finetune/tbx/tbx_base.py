@@ -23,8 +23,7 @@ _base_ = [
     '../../_base_/tasks/tbx.py',
     'mmdet::_base_/default_runtime.py',
 ]
-custom_imports = dict(imports=['muscle_mm', 'muscle_mm.visualization'],
-                      allow_failed_imports=False)
+custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)
 default_scope = 'mmdet'
 
 # Scratch = Kaiming conv, BN 1/0, no zero-initialized residual BN, on every task

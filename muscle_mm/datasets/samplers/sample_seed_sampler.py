@@ -6,8 +6,7 @@ from typing import Iterator, Tuple
 import numpy as np
 import torch
 from mmengine.dataset import DefaultSampler
-from mmpretrain.registry import DATA_SAMPLERS
-
+from muscle_mm.registry import DATA_SAMPLERS
 from muscle_mm.utils.counter_rng import sample_seed
 
 __all__ = ['SampleSeedSampler', 'sample_rng', 'sample_seed']
