@@ -32,7 +32,8 @@ model = dict(type='ImageClassifier',
                        loss=dict(type='CrossEntropyLoss')))
 data_preprocessor = dict(num_classes=2, mean=[122.786] * 3, std=[18.390] * 3)
 pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-train_dataloader = dict(batch_size=2, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=True),
+train_dataloader = dict(batch_size=2, num_workers=0,
+                        sampler=dict(type='DefaultSampler', shuffle=True),
                         dataset=dict(type='CustomDataset', data_root='{data}', pipeline=pipeline))
 train_cfg = dict(by_epoch=False, max_iters={iters})
 optim_wrapper = dict(optimizer=dict(type='SGD', lr=0.01, momentum=0.9))
@@ -66,7 +67,8 @@ def run_tool(args, timeout=600, env=None, cwd=REPO):
 
 # val/test on the same tiny image folder ({data}); appended to TINY_CLS_CONFIG
 EVAL = """
-val_dataloader = dict(batch_size=2, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
+val_dataloader = dict(batch_size=2, num_workers=0,
+                      sampler=dict(type='DefaultSampler', shuffle=False),
                       dataset=dict(type='CustomDataset', data_root='{data}', pipeline=pipeline))
 val_cfg = dict()
 val_evaluator = dict(type='Accuracy', topk=(1, ))

@@ -45,8 +45,9 @@ def test_import_registers_everything_in_a_fresh_process():
 ])
 def test_custom_imports_in_stock_configs(tmp_path, base, scope, dataset):
     cfg_file = tmp_path / 'cfg.py'
-    cfg_file.write_text(f"_base_ = ['{base}']\n"
-                        "custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)\n")
+    cfg_file.write_text(
+        f"_base_ = ['{base}']\n"
+        "custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)\n")
     code = ('from mmengine.config import Config; from mmengine.registry import DATASETS, '
             f'TRANSFORMS, init_default_scope; c = Config.fromfile({str(cfg_file)!r}); '
             f"init_default_scope(c.default_scope); assert c.default_scope == {scope!r}; "

@@ -10,7 +10,8 @@
 # | split-batch BN | 8 groups (one process)       | 2 groups of 8                              |
 # | epochs         | 200, cosine                  | 4, cosine                                  |
 # | lr             | 0.03 (SGD, batch 256)        | 0.03 (not scaled: the demo wants movement) |
-# Everything else (data pool, Z-score, views without crop/blur/jitter, Kaiming init) is the real one.
+# Everything else (data pool, Z-score, views without crop/blur/jitter, Kaiming init) is the real
+# one.
 # Data roots are the defaults, data/<Name>, relative to the directory the demo runs in.
 _base_ = ['./mdmoco_r18.py']
 

@@ -1,15 +1,17 @@
-# `make demo` and the tests: MUSCLE stage 2 exactly as configs/muscle/muscle_r18.py, shrunk to run on
-# a CPU in minutes over the generated X-ray layouts (tools/dataset_converters/generate_synthetic.py).
+# `make demo` and the tests: MUSCLE stage 2 exactly as configs/muscle/muscle_r18.py, shrunk to run
+# on a CPU in minutes over the generated X-ray layouts
+# (tools/dataset_converters/generate_synthetic.py).
 #
-# | setting         | paper / muscle_r18.py          | demo                                         |
-# |-----------------|--------------------------------|----------------------------------------------|
-# | input           | 800x500 (h x w)                | 128x80 (same 1.6 aspect)                     |
-# | rounds          | 10                             | 3                                            |
-# | batch           | cls 32, lung 4, tbx 4          | cls 16, lung 4, tbx 4; no loader workers     |
-# | heads           | ASPP 128 ch, RoI FC 1024,      | ASPP 32 ch, RoI FC 128, RoI sampler 128      |
-# |                 | RoI sampler 512                | (the CPU's RoIAlign + FC dominate otherwise) |
-# | init            | MD-MoCo checkpoint             | same (set model.backbone_checkpoint)         |
-# | validation      | every round                    | every round                                  |
+# | setting         | paper / muscle_r18.py          | demo                                        |
+# |-----------------|--------------------------------|---------------------------------------------|
+# | input           | 800x500 (h x w)                | 128x80 (same 1.6 aspect)                    |
+# | rounds          | 10                             | 3                                           |
+# | batch           | cls 32, lung 4, tbx 4          | cls 16, lung 4, tbx 4; no loader workers    |
+# | heads           | ASPP 128 ch, RoI FC 1024, RoI  | ASPP 32 ch, RoI FC 128, RoI sampler 128     |
+# |                 | sampler 512                    | (the CPU's RoIAlign + FC dominate           |
+# |                 |                                | otherwise)                                  |
+# | init            | MD-MoCo checkpoint             | same (set model.backbone_checkpoint)        |
+# | validation      | every round                    | every round                                 |
 # Everything else (tasks, heads' types, losses, L2-SP, cyclic LR, reshuffled order) is the real one.
 # Data roots are the defaults, data/<Name>, relative to the directory the run starts in.
 _base_ = ['./muscle_r18.py']

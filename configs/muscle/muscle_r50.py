@@ -4,35 +4,40 @@
 # --cfg-options model.backbone_checkpoint=PATH); writes work_dirs/muscle_r50/epoch_<round>.pth,
 # whose backbone.* drops into any mm config (init_cfg Pretrained, prefix='backbone.').
 #
-# | setting          | value                                              | source                    |
-# |------------------|----------------------------------------------------|---------------------------|
-# | tasks / heads    | pneumonia, mura: FC; lung: DeepLabV3 (OS8);        | paper §2.2                |
-# |                  | tbx: Faster R-CNN + FPN (configs/_base_/tasks)     |                           |
-# | rounds           | 10, each task one epoch of its loader per round    | paper §2.2                |
-# | task order       | reshuffled every round, from the run's seed        | paper §2.2                |
-# | LR schedule      | eq. 1, cyclic cosine, one period per task iterate  | paper eq. 1; T: our       |
-# |                  | (every task starts at eta_max, dips to eta_min at  | reading (eta_min indexed  |
-# |                  | its middle)                                        | by task i)                |
-# | eta_max / eta_min| 0.01 / 1e-4 (the backbone, in every task iterate)  | mmseg SGD lr 0.01, PolyLR |
-# |                  |                                                    | eta_min 1e-4 (paper: none)|
-# | head LR (x eta)  | each head its library's rate at its batch, by the  | mmdet auto_scale_lr:      |
-# |                  | library's own scaling rule (linear, auto_scale_lr):| 0.02 at 16 -> 0.005 at 4; |
-# |                  | tbx 0.5 (0.005), pneumonia / mura 1.25 (0.0125),   | mmpretrain: 0.1 at 256 -> |
-# |                  | lung 1 (0.01). No warm-up: eq. 1 starts every task | 0.0125 at 32; mmseg: 0.01 |
-# |                  | iterate at eta_max (mmdet's 500-iter warm-up is for| at batch 8 and 16 alike   |
-# |                  | its single 90k-iter run)                           | (paper: one eta_max)      |
-# | optimizer        | SGD momentum 0.9; weight decay 1e-4 on the heads   | mmdet/mmpretrain (paper:  |
-# |                  | only (L2-SP covers the backbone; its BN: none)     | none)                     |
-# | L2-SP (eq. 2)    | w0 = backbone at the start of each task iterate;   | paper eq. 2; L2-SP paper's|
-# |                  | alpha 0.999, lambda 0.05: 2*lambda*alpha = 0.1 on  | a=0.1 (its b: new layers  |
-# |                  | ||w-w0||^2/2, 2*lambda*(1-alpha) = wd 1e-4         | only); wd 1e-4: mmpretrain|
-# | BN statistics    | per task (TaskNormStats), swapped with the task;   | ours (paper: one backbone;|
-# |                  | backbone.* = the last-trained task's; 'shared' is  | forgetting benchmark in   |
-# |                  | the paper-literal option                           | benchmarks/)              |
-# | batch per GPU    | cls 32, lung 4, tbx 4 (see xray_tasks.py)          | mmpretrain/mmseg/mmdet    |
-# | init             | MD-MoCo checkpoint, all backbone tensors, strict   | paper §2                  |
-# | validation       | every round, every task (val split), matrix +      | ours (the paper reports   |
-# |                  | forgetting in work_dir/continual_metrics.json      | no forgetting)            |
+# | setting          | value                                           | source                    |
+# |------------------|-------------------------------------------------|---------------------------|
+# | tasks / heads    | pneumonia, mura: FC; lung: DeepLabV3 (OS8);     | paper §2.2                |
+# |                  | tbx: Faster R-CNN + FPN (configs/_base_/tasks)  |                           |
+# | rounds           | 10, each task one epoch of its loader per round | paper §2.2                |
+# | task order       | reshuffled every round, from the run's seed     | paper §2.2                |
+# | LR schedule      | eq. 1, cyclic cosine, one period per task       | paper eq. 1; T: our       |
+# |                  | iterate (every task starts at eta_max, dips to  | reading (eta_min indexed  |
+# |                  | eta_min at its middle)                          | by task i)                |
+# | eta_max /        | 0.01 / 1e-4 (the backbone, in every task        | mmseg SGD lr 0.01, PolyLR |
+# | eta_min          | iterate)                                        | eta_min 1e-4 (paper:      |
+# |                  |                                                 | none)                     |
+# | head LR (x eta)  | each head its library's rate at its batch, by   | mmdet auto_scale_lr: 0.02 |
+# |                  | the library's own scaling rule (linear,         | at 16 -> 0.005 at 4;      |
+# |                  | auto_scale_lr): tbx 0.5 (0.005), pneumonia /    | mmpretrain: 0.1 at 256 -> |
+# |                  | mura 1.25 (0.0125), lung 1 (0.01). No warm-up:  | 0.0125 at 32; mmseg: 0.01 |
+# |                  | eq. 1 starts every task iterate at eta_max      | at batch 8 and 16 alike   |
+# |                  | (mmdet's 500-iter warm-up is for its single     | (paper: one eta_max)      |
+# |                  | 90k-iter run)                                   |                           |
+# | optimizer        | SGD momentum 0.9; weight decay 1e-4 on the      | mmdet/mmpretrain (paper:  |
+# |                  | heads only (L2-SP covers the backbone; its BN:  | none)                     |
+# |                  | none)                                           |                           |
+# | L2-SP (eq. 2)    | w0 = backbone at the start of each task         | paper eq. 2; L2-SP        |
+# |                  | iterate; alpha 0.999, lambda 0.05:              | paper's a=0.1 (its b: new |
+# |                  | 2*lambda*alpha = 0.1 on ‖w-w0‖^2/2,             | layers only); wd 1e-4:    |
+# |                  | 2*lambda*(1-alpha) = wd 1e-4                    | mmpretrain                |
+# | BN statistics    | per task (TaskNormStats), swapped with the      | ours (paper: one          |
+# |                  | task; backbone.* = the last-trained task's;     | backbone; forgetting      |
+# |                  | 'shared' is the paper-literal option            | benchmark in benchmarks/) |
+# | batch per GPU    | cls 32, lung 4, tbx 4 (see xray_tasks.py)       | mmpretrain/mmseg/mmdet    |
+# | init             | MD-MoCo checkpoint, all backbone tensors,       | paper §2                  |
+# |                  | strict                                          |                           |
+# | validation       | every round, every task (val split), matrix +   | ours (the paper reports   |
+# |                  | forgetting in work_dir/continual_metrics.json   | no forgetting)            |
 _base_ = ['../_base_/tasks/xray_tasks.py', 'mmpretrain::_base_/default_runtime.py']
 
 custom_imports = dict(imports=['muscle_mm'], allow_failed_imports=False)

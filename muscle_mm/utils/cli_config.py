@@ -1,9 +1,9 @@
 """Command-line handling shared by tools/train.py and tools/test.py.
 
 The tools accept the arguments users know from mmpretrain/mmdet/mmseg and apply each library's
-dataloader defaults according to the config's ``default_scope``, so that stock configs of all three
-run unchanged (mmpretrain's tools inject ``default_collate``; mmdet's and mmseg's rely on the runner's
-``pseudo_collate``).
+dataloader defaults according to the config's ``default_scope``, so that stock configs of all
+three run unchanged (mmpretrain's tools inject ``default_collate``; mmdet's and mmseg's rely on
+the runner's ``pseudo_collate``).
 """
 import argparse
 import functools

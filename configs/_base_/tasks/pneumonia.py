@@ -1,6 +1,6 @@
-# One MUSCLE downstream task, pneumonia, as the standard top-level keys of an mm config (model, the three
-# dataloaders, the two evaluators), bound from the shared definition in xray_tasks.py (settings
-# table there) for the fine-tuning configs (configs/finetune/pneumonia/).
+# One MUSCLE downstream task, pneumonia, as the standard top-level keys of an mm config (model,
+# the three dataloaders, the two evaluators), bound from the shared definition in xray_tasks.py
+# (settings table there) for the fine-tuning configs (configs/finetune/pneumonia/).
 _base_ = ['./xray_tasks.py']
 
 model = _base_.xray_tasks.pneumonia.model

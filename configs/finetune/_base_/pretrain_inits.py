@@ -1,21 +1,21 @@
 # Backbone initializations compared in MUSCLE Tab. 2 and 3 (paper §3, "Experiment Setups").
-# A fine-tuning config <task>_<init>_r<depth>.py inherits this file beside its task's base, binds one
-# as `model = dict(backbone=dict(init_cfg=_base_.pretrain_inits.<init>_r<depth>))` and drops the
+# A fine-tuning config <task>_<init>_r<depth>.py inherits this file beside its task's base, binds
+# one as `model = dict(backbone=dict(init_cfg=_base_.pretrain_inits.<init>_r<depth>))` and drops the
 # rest (`_base_.pop('pretrain_inits')`), so its resolved config holds only the init it uses.
 # A pre-trained init is a dict, not a list: mmpretrain's ResNet skips its zero_init_residual only
 # for a dict init_cfg of type Pretrained; inside a list it would zero the last BN of every block
 # after loading the weights (tests/test_configs checks every loaded tensor).
 #
-# | init         | backbone weights                             | source                            |
-# |--------------|----------------------------------------------|-----------------------------------|
-# | scratch      | Kaiming-normal convs (fan_out, ReLU), BN 1/0 | paper §3 "Kaiming's random        |
-# |              |                                              | initialization [24]"              |
-# | imagenet     | torchvision://resnet18 / resnet50 (IMAGENET1K| paper §3 "officially-released     |
-# |              | _V1 of torchvision, through mmengine)        | weights"                          |
-# | mdmoco       | work_dirs/mdmoco_r{18,50}/backbone.pth       | stage 1 (configs/muscle/mdmoco_*) |
-# | muscle_minus | work_dirs/muscle_minus_r{18,50}/backbone.pth | stage 2 without the cyclic LR and |
-# |              |                                              | L2-SP (paper "MUSCLE--")          |
-# | muscle       | work_dirs/muscle_r{18,50}/backbone.pth       | stage 2 (paper "MUSCLE")          |
+# | init         | backbone weights                             | source                          |
+# |--------------|----------------------------------------------|---------------------------------|
+# | scratch      | Kaiming-normal convs (fan_out, ReLU), BN 1/0 | paper §3 "Kaiming's random      |
+# |              |                                              | initialization [24]"            |
+# | imagenet     | torchvision://resnet18 / resnet50            | paper §3 "officially-released   |
+# |              | (IMAGENET1K_V1 of torchvision, via mmengine) | weights"                        |
+# | mdmoco       | work_dirs/mdmoco_r{18,50}/backbone.pth       | stage 1 (configs/muscle/mdmoco) |
+# | muscle_minus | work_dirs/muscle_minus_r{18,50}/backbone.pth | stage 2 without the cyclic LR   |
+# |              |                                              | and L2-SP (paper "MUSCLE--")    |
+# | muscle       | work_dirs/muscle_r{18,50}/backbone.pth       | stage 2 (paper "MUSCLE")        |
 #
 # One rule per task for every init, so that Tab. 2/3 compare initializations only
 # (tests/test_configs/test_finetune_norm_init.py builds all 20 task x init models and checks it):

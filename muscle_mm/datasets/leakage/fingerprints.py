@@ -104,7 +104,8 @@ def fingerprints(paths: Iterable[str],
         fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.npz', dir=folder)
         try:
             with os.fdopen(fd, 'wb') as f:
-                np.savez(f, version=np.array(CACHE_VERSION), paths=np.array(keys), stamps=np.array([_stamp(p) for p in keys]),
+                np.savez(f, version=np.array(CACHE_VERSION), paths=np.array(keys),
+                         stamps=np.array([_stamp(p) for p in keys]),
                          md5=np.array([cached[p][0] for p in keys]),
                          hashes=np.stack([cached[p][1] for p in keys]),
                          thumbs=np.stack([cached[p][2] for p in keys]))

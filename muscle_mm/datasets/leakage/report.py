@@ -115,7 +115,7 @@ def find_leakage(pool: Dict[str, Sequence[str]],
                 ]
             if by_content and spaths and dpaths:
                 pair.matches += content_matches(dpaths, list(spaths), fps, max_distance,
-                                                 min_correlation)
+                                                min_correlation)
             pairs.append(pair)
     return LeakageReport({k: len(v) for k, v in pool.items()},
                          {k: len(v) for k, v in downstream.items()}, pairs, checks)

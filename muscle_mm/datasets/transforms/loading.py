@@ -47,10 +47,10 @@ class LoadXRayImage(BaseTransform):
       range (LUT: ``0..2**bits-1``; window: the stored range after rescale) to 0..255. Without a VOI
       transform, the stored range (BitsStored, after rescale) is used (``'full'``, ``'stored'``
       and an integer alike: the header declares the depth), or min..max with ``'minmax'``.
-      Compressed transfer syntaxes (JPEG Baseline/Extended 12-bit/Lossless, JPEG-LS,
-      JPEG 2000, RLE) decode through pydicom's plugins: pylibjpeg (JPEG 2000, RLE; installed) and the optional
-      GPL-3.0 ``pylibjpeg-libjpeg`` (JPEG Extended/Lossless, JPEG-LS: ``pip install
-      muscle_mm[dicom-gpl]``, see docs/dependencies.md; the error for such a file says so).
+      Compressed transfer syntaxes decode through pydicom's plugins: JPEG Baseline (Pillow),
+      JPEG 2000 and RLE (pylibjpeg, installed); JPEG-LS and JPEG Lossless with the permissive
+      ``muscle_mm[dicom]`` extra; 12-bit JPEG Extended only with the GPL-3.0
+      ``muscle_mm[dicom-gpl]`` (docs/dependencies.md; the error for such a file says which).
       MONOCHROME1 (white = low values) is inverted so that bone is bright everywhere.
 
     Files are read with ``mmengine.fileio.get`` (any storage backend) and decoded from bytes with

@@ -80,7 +80,8 @@ class L2SPHook(Hook):
 
     # --- the penalty ------------------------------------------------------------------------
     def penalty(self) -> torch.Tensor:
-        """:math:`\\lambda[\\alpha\\|w - w^0\\|^2 + (1-\\alpha)\\|w\\|^2]` over the covered tensors."""
+        """:math:`\\lambda[\\alpha\\|w - w^0\\|^2 + (1-\\alpha)\\|w\\|^2]` over the covered
+        tensors."""
         drift = sum((p - self.anchor[n]).pow(2).sum() for n, p in self.params)
         norm = sum(p.pow(2).sum() for _, p in self.params)
         return self.strength * (self.alpha * drift + (1.0 - self.alpha) * norm)

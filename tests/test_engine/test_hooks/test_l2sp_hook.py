@@ -94,8 +94,8 @@ def test_bad_arguments(kwargs, match):
 
 def test_default_strength_is_the_l2sp_papers_scale():
     """Eq. 2's gradient 2*lambda*[alpha(w - w0) + (1 - alpha)w] at the defaults is L2-SP's
-    a(w - w0) with a = 0.1 (0.0999) on pre-trained layers, plus weight decay 1e-4 (not the earlier 9e-5
-    pull, which one task iterate could not feel)."""
+    a(w - w0) with a = 0.1 (0.0999) on pre-trained layers, plus weight decay 1e-4 (not the earlier
+    9e-5 pull, which one task iterate could not feel)."""
     model = Net()
     hook = L2SPHook()
     hook.before_train(_runner(model))

@@ -29,7 +29,8 @@ def _views(per_task=True):
 
 
 def _bn_stats(module):
-    return {k: v.clone() for k, v in module.state_dict().items() if 'running' in k or 'batches' in k}
+    return {k: v.clone() for k, v in module.state_dict().items()
+            if 'running' in k or 'batches' in k}
 
 
 def test_each_task_trains_and_is_evaluated_with_its_own_statistics():
