@@ -10,7 +10,6 @@ installed. See docs/dependencies.md.
 """
 import os.path as osp
 import re
-
 from setuptools import find_packages, setup
 
 HERE = osp.dirname(osp.abspath(__file__))

@@ -9,8 +9,7 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from muscle_mm.registry import DATASETS
-from .base import (DatasetFormatError, check_not_empty, first_existing, read_csv_rows,
-                   require_dir)
+from .base import DatasetFormatError, check_not_empty, first_existing, read_csv_rows, require_dir
 
 NIH_CLASSES = ('Atelectasis', 'Cardiomegaly', 'Consolidation', 'Edema', 'Effusion', 'Emphysema',
                'Fibrosis', 'Hernia', 'Infiltration', 'Mass', 'Nodule', 'Pleural_Thickening',

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from _helpers import REPO
 from muscle_mm.utils.cli_config import load_config
+from _helpers import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import train as train_tool  # noqa: E402

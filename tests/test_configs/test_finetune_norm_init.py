@@ -94,8 +94,9 @@ def test_muscle_stage2_config_still_builds():
     """configs/muscle/muscle_r18.py shares the task models: it builds and initializes."""
     cfg = Config.fromfile(osp.join(REPO, 'configs', 'muscle', 'muscle_r18.py'))
     cfg.model.backbone_checkpoint = None
-    import muscle_mm  # noqa: F401  (registers MultiTaskModel in mmpretrain's registry)
     from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+
+    import muscle_mm  # noqa: F401  (registers MultiTaskModel in mmpretrain's registry)
     model = PRETRAIN_MODELS.build(cfg.model)
     model.init_weights()
     assert any(isinstance(m, _BatchNorm) for m in model.modules())

@@ -8,8 +8,8 @@ from mmengine.optim import build_optim_wrapper
 from mmengine.registry import init_default_scope
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from _helpers import REPO
 from muscle_mm.registry import MODELS
+from _helpers import REPO
 
 CONFIGS = osp.join(REPO, 'configs', 'muscle')
 # Names the MUSCLE-- schedule file defines for its configs to pick (not settings themselves).

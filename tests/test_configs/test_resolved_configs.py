@@ -8,8 +8,8 @@ import os.path as osp
 import pytest
 from mmengine.config import Config
 
-from _helpers import REPO
 from muscle_mm.utils.cli_config import read_keys
+from _helpers import REPO
 
 FINETUNE = sorted(p for p in glob.glob(osp.join(REPO, 'configs', 'finetune', '*', '*.py'))
                   if '_base_' not in p)

@@ -198,6 +198,7 @@ def test_missing_layout_and_empty_split_are_errors(kaggle, tmp_path):
 
 def test_montgomery_repeat_patients_stay_in_one_split(kaggle, tmp_path):
     from muscle_mm.datasets.splits import group_split
+
     # The generated readings say MCUCXR_0004_1 is the same patient as MCUCXR_0002_1.
     reading = open(osp.join(lung_dir(kaggle), 'ClinicalReadings', 'MCUCXR_0004_1.txt')).read()
     assert 'same pt as MCUCXR_0002_1' in reading

@@ -16,7 +16,7 @@ from pydicom.data import get_testdata_file
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate, generate_frames
 from pydicom.pixels.decoders.base import get_decoder
-from pydicom.uid import (JPEG2000Lossless, ExplicitVRLittleEndian, SecondaryCaptureImageStorage,
+from pydicom.uid import (ExplicitVRLittleEndian, JPEG2000Lossless, SecondaryCaptureImageStorage,
                          generate_uid)
 
 from muscle_mm.datasets import image_reader

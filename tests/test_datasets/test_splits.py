@@ -5,10 +5,9 @@ import random
 import pytest
 
 from muscle_mm.datasets.base import DatasetFormatError
-from muscle_mm.datasets.splits import (PAPER_SPLITS, group_split, join_groups,
-                                       kermany_patient_id, load_or_create_split, mura_patient_id,
-                                       nlm_patient_ids, nlm_same_patient, split_counts,
-                                       straddling_groups)
+from muscle_mm.datasets.splits import (PAPER_SPLITS, group_split, join_groups, kermany_patient_id,
+                                       load_or_create_split, mura_patient_id, nlm_patient_ids,
+                                       nlm_same_patient, split_counts, straddling_groups)
 
 
 @pytest.mark.parametrize('name,total', [('PneumoniaCXR', 5856), ('MURA', 40005),

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from _helpers import REPO
 from muscle_mm.datasets.synthetic import GENERATORS, generate_all, shenzhen_case_image
 from muscle_mm.datasets.synthetic.phantom import DIFFICULTY, chest_phantom, knobs
+from _helpers import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'dataset_converters'))
 import generate_synthetic  # noqa: E402

@@ -13,10 +13,10 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
-from _helpers import REPO
 from muscle_mm.datasets import LoadResizedXRay
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.datasets.xray_cache import CacheMismatchError, StaleCacheError, XRayCache
+from _helpers import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'dataset_converters'))
 import build_cache  # noqa: E402

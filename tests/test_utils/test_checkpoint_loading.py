@@ -83,6 +83,7 @@ def test_runner_checkpoint_loads_in_a_fresh_process(tmp_path):
     """A new process has created no HistoryBuffer yet (what `--resume` and the tools see)."""
     import subprocess
     import sys
+
     from mmengine.logging import MessageHub
     hub = MessageHub.get_instance('fresh_process')
     hub.update_scalar('train/loss', 1.5)

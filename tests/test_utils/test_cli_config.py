@@ -7,8 +7,8 @@ import sys
 import pytest
 from mmengine.runner import Runner
 
-from _helpers import REPO
 from muscle_mm.utils.cli_config import load_config, read_keys, runner_keys
+from _helpers import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import train as train_tool  # noqa: E402

@@ -2,8 +2,8 @@ import os.path as osp
 
 from mmengine.config import Config
 
-from _helpers import REPO
 from muscle_mm.utils.cli_config import resize_options
+from _helpers import REPO
 
 
 def test_every_resize_of_every_task_loader_is_set():

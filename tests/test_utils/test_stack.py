@@ -35,9 +35,9 @@ model = dict(backbone=dict(depth=18, init_cfg=None),
 
 
 def test_deeplabv3_loss(tmp_path):
+    from mmengine.structures import PixelData
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
-    from mmengine.structures import PixelData
     cfg = _cfg(tmp_path, """
 _base_ = 'mmseg::_base_/models/deeplabv3_r50-d8.py'
 norm_cfg = dict(type='BN', requires_grad=True)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from _helpers import REPO
 from muscle_mm.visualization import draw_lung_overlays, draw_tb_boxes, plot_roc_curves
+from _helpers import REPO
 
 sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
 import paper_figures  # noqa: E402

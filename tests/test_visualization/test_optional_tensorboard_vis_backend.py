@@ -10,10 +10,10 @@ import pytest
 from mmengine.config import Config
 from mmengine.registry import VISUALIZERS, init_default_scope
 
-from _helpers import REPO
 from muscle_mm.visualization import optional_tensorboard_vis_backend as module
-from muscle_mm.visualization.optional_tensorboard_vis_backend import (
-    OptionalTensorboardVisBackend, tensorboard_available)
+from muscle_mm.visualization.optional_tensorboard_vis_backend import (OptionalTensorboardVisBackend,
+                                                                      tensorboard_available)
+from _helpers import REPO
 
 CONFIG = osp.join(REPO, 'configs', 'finetune', 'pneumonia', 'pneumonia_scratch_r18.py')
 

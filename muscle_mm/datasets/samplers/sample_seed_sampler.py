@@ -6,6 +6,7 @@ from typing import Iterator, Tuple
 import numpy as np
 import torch
 from mmengine.dataset import DefaultSampler
+
 from muscle_mm.registry import DATA_SAMPLERS
 from muscle_mm.utils.counter_rng import sample_seed
 

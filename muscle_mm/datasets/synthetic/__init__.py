@@ -9,8 +9,8 @@ import inspect
 import os.path as osp
 from typing import Dict, Optional, Sequence
 
-from . import (chest_xray_masks, indiana_cxr, montgomery_cxr, mura, nih_chestxray14,
-               pneumonia_cxr, rsna_bone_age, shenzhen_cxr, tbx11k)
+from . import (chest_xray_masks, indiana_cxr, montgomery_cxr, mura, nih_chestxray14, pneumonia_cxr,
+               rsna_bone_age, shenzhen_cxr, tbx11k)
 
 # Registered dataset name -> generate(root, num=..., seed=0, **variant_flags) -> data_root.
 GENERATORS = {

@@ -9,8 +9,8 @@ classifier can learn the label. Valid patients are numbered after the train ones
 across train/ and valid/), so a split that ignores file content would put one copy on each side.
 """
 import os
-import shutil
 import os.path as osp
+import shutil
 
 import numpy as np
 

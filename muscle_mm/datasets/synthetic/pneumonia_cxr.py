@@ -18,6 +18,7 @@ import numpy as np
 
 from .phantom import DIFFICULTY, chest_phantom, imwrite
 
+
 def _patient(name: str) -> str:
     """``IM-0011`` of ``IM-0011-0001-0002.jpeg``, ``person3`` of ``person3_virus_7.jpeg``."""
     return name.split('_')[0] if name.startswith('person') else name.rsplit('IM-', 1)[0] + \

@@ -6,9 +6,9 @@ from mmengine.logging import MessageHub
 from mmengine.optim.scheduler.lr_scheduler import LRSchedulerMixin
 from mmengine.optim.scheduler.param_scheduler import INF, _ParamScheduler
 
-from muscle_mm.registry import PARAM_SCHEDULERS
 from muscle_mm.engine.runner.continual_loop import PLAN_KEY
 from muscle_mm.engine.runner.continual_plan import ContinualPlan
+from muscle_mm.registry import PARAM_SCHEDULERS
 
 
 @PARAM_SCHEDULERS.register_module()

@@ -3,8 +3,8 @@ from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.model import BaseModel
-from torch import nn
 from mmpretrain.registry import MODELS
+from torch import nn
 
 from muscle_mm.utils.checkpoint_convert import load_backbone_weights
 from .multi_task_data_preprocessor import MultiTaskDataPreprocessor

@@ -9,6 +9,7 @@ from mmengine.logging import MessageHub
 from muscle_mm.registry import MODELS
 from muscle_mm.utils.counter_rng import counter_uniforms, step_seed
 
+
 def rotation_flip_theta(angles: torch.Tensor, flips: torch.Tensor, height: int,
                         width: int) -> torch.Tensor:
     """``N x 2 x 3`` ``affine_grid`` matrices: optional h-flip, then rotation by ``angles``

@@ -7,9 +7,9 @@ import sys
 
 import pytest
 import torch
+from test_engine.test_runner.tiny_continual import ROUNDS, write_config
 
 from _helpers import REPO
-from test_engine.test_runner.tiny_continual import ROUNDS, write_config
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import train as train_tool  # noqa: E402

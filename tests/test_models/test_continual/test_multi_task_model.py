@@ -7,8 +7,8 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 from mmengine.structures import PixelData
 
-from _helpers import REPO
 from muscle_mm.registry import MODELS
+from _helpers import REPO
 
 DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_r18_demo.py')
 

@@ -10,9 +10,9 @@ from mmengine.registry import init_default_scope
 from mmpretrain.models import ResNet
 from mmpretrain.structures import DataSample
 
-from _helpers import REPO
 from muscle_mm.models.continual import TaskBackboneView, TaskNormStats
 from muscle_mm.registry import MODELS
+from _helpers import REPO
 
 DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_r18_demo.py')
 BN = 'layer1.0.bn1.running_mean'

@@ -14,8 +14,8 @@ from mmpretrain.structures import DataSample
 from scipy import stats
 
 import muscle_mm  # noqa: F401
-from _helpers import REPO
 from muscle_mm.models.utils import XRayViews
+from _helpers import REPO
 
 VIEWS_CFG = osp.join(REPO, 'configs', '_base_', 'datasets', 'xray_mdmoco_views.py')
 
