@@ -35,16 +35,15 @@ _checkpoint_loading.install()
 #: first lookup imports its subpackages (tests/test_import.py checks this table against what each
 #: subpackage registers when imported alone).
 REGISTERING_SUBPACKAGES = {
-    'muscle_mm.datasets': (_reg.DATASETS, _reg.MMDET_DATASETS, _reg.MMSEG_DATASETS,
-                           _reg.TRANSFORMS, _reg.MMDET_TRANSFORMS, _reg.MMSEG_TRANSFORMS,
-                           _reg.DATA_SAMPLERS),
+    'muscle_mm.datasets': (_reg.DATASETS, _reg.MMDET_DATASETS, _reg.MMSEG_DATASETS, _reg.TRANSFORMS,
+                           _reg.MMDET_TRANSFORMS, _reg.MMSEG_TRANSFORMS, _reg.DATA_SAMPLERS),
     'muscle_mm.engine': (_reg.HOOKS, _reg.LOOPS, _reg.LOG_PROCESSORS, _reg.PARAM_SCHEDULERS),
     'muscle_mm.evaluation': (_reg.METRICS, _reg.MMDET_METRICS, _reg.MMSEG_METRICS),
     'muscle_mm.models': (_reg.MODELS, _MMDET_MODELS),
     # registers in mmengine's root VISBACKENDS, whose locations a scoped lookup never imports:
     # the scopes' registries import it
-    'muscle_mm.visualization.optional_tensorboard_vis_backend': (
-        _MMPRETRAIN_VISBACKENDS, _MMDET_VISBACKENDS, _MMSEG_VISBACKENDS),
+    'muscle_mm.visualization.optional_tensorboard_vis_backend':
+    (_MMPRETRAIN_VISBACKENDS, _MMDET_VISBACKENDS, _MMSEG_VISBACKENDS),
 }
 _SUBPACKAGES = ('datasets', 'engine', 'evaluation', 'models', 'registry', 'utils', 'visualization')
 

@@ -45,12 +45,14 @@ log_processor = dict(by_epoch=False)
 
 
 def tiny_cls_config_factory(tmp_path):
+
     def make(iters=4, extra=''):
         data = write_tiny_cls_folder(str(tmp_path / 'data'))
         path = tmp_path / f'tiny_cls_{iters}.py'
-        path.write_text(TINY_CLS_CONFIG.replace('{data}', data).replace('{iters}', str(iters))
-                        + extra)
+        path.write_text(
+            TINY_CLS_CONFIG.replace('{data}', data).replace('{iters}', str(iters)) + extra)
         return str(path)
+
     return make
 
 
@@ -59,8 +61,14 @@ def run_tool(args, timeout=600, env=None, cwd=REPO):
     import os
     full_env = dict(os.environ, PYTHONPATH=REPO)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable] + args, cwd=cwd, env=full_env, timeout=timeout,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.run(
+        [sys.executable] + args,
+        cwd=cwd,
+        env=full_env,
+        timeout=timeout,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
     assert proc.returncode == 0, proc.stdout[-6000:]
     return proc.stdout
 

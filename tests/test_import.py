@@ -53,18 +53,16 @@ LOCATIONS = (
     '    for r in regs:\n'
     '        name = next(k for k, v in vars(importlib.import_module(r.scope + ".registry"))'
     '.items() if v is r)\n'
-    '        locs[f"{r.scope}.{name}"] = [m for m in r._locations if m.startswith("muscle_mm")]\n'
-    )
+    '        locs[f"{r.scope}.{name}"] = [m for m in r._locations if m.startswith("muscle_mm")]\n')
 
 
 @pytest.fixture(scope='module')
 def light():
     """One fresh `import muscle_mm`: the heavy modules it loaded, what it registered, and the
     registries' muscle_mm locations."""
-    code = ('import importlib, json, sys\n' + LOCATIONS
-            + f'heavy = [m for m in {HEAVY!r} if m in sys.modules]\n'
-            + REGISTERED.replace('print(json.dumps(out))',
-                                 'print(json.dumps([heavy, out, locs]))'))
+    code = ('import importlib, json, sys\n' + LOCATIONS +
+            f'heavy = [m for m in {HEAVY!r} if m in sys.modules]\n' +
+            REGISTERED.replace('print(json.dumps(out))', 'print(json.dumps([heavy, out, locs]))'))
     return json.loads(run(code))
 
 

@@ -4,5 +4,4 @@
 _base_ = ['./mdmoco_r50.py']
 
 model = dict(
-    backbone=dict(depth=18),
-    neck=dict(in_channels=512, hid_channels=512, out_channels=128))
+    backbone=dict(depth=18), neck=dict(in_channels=512, hid_channels=512, out_channels=128))

@@ -17,8 +17,11 @@ _base_ = ['./mdmoco_r18.py']
 
 # One process: split-batch BN in 2 groups of 8 (the real configs' 8 groups would leave 2 samples
 # per group at batch 16).
-model = dict(queue_len=256, feat_dim=64, neck=dict(hid_channels=128, out_channels=64),
-             single_process_bn_splits=2)
+model = dict(
+    queue_len=256,
+    feat_dim=64,
+    neck=dict(hid_channels=128, out_channels=64),
+    single_process_bn_splits=2)
 
 train_dataloader = dict(
     batch_size=16,

@@ -42,6 +42,7 @@ auto_scale_lr = dict(base_batch_size=256)  # [v2] lr 0.03 is for a global batch 
 env_cfg = dict(cudnn_benchmark=True)
 # TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
 # OptionalTensorboardVisBackend: off, with one info line, where it is not).
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
-                                dict(type='OptionalTensorboardVisBackend')])
+visualizer = dict(
+    vis_backends=[dict(type='LocalVisBackend'),
+                  dict(type='OptionalTensorboardVisBackend')])
 _base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

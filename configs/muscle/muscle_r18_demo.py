@@ -20,21 +20,41 @@ _base_ = ['./muscle_r18.py']
 __resize = dict(type='Resize', scale=(80, 128), keep_ratio=False)
 __batch = dict(pneumonia=16, mura=16, lung=4, tbx=4)
 train_dataloader = {
-    name: dict(batch_size=__batch[name], num_workers=0, dataset=dict(pipeline=[
-        __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline]))
-    for name, loader in _base_.train_dataloader.items()}
+    name:
+    dict(
+        batch_size=__batch[name],
+        num_workers=0,
+        dataset=dict(pipeline=[
+            __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline
+        ]))
+    for name, loader in _base_.train_dataloader.items()
+}
 val_dataloader = {
-    name: dict(batch_size=__batch[name], num_workers=0, dataset=dict(pipeline=[
-        __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline]))
-    for name, loader in _base_.val_dataloader.items()}
+    name:
+    dict(
+        batch_size=__batch[name],
+        num_workers=0,
+        dataset=dict(pipeline=[
+            __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline
+        ]))
+    for name, loader in _base_.val_dataloader.items()
+}
 test_dataloader = {
-    name: dict(batch_size=__batch[name], num_workers=0, dataset=dict(pipeline=[
-        __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline]))
-    for name, loader in _base_.test_dataloader.items()}
+    name:
+    dict(
+        batch_size=__batch[name],
+        num_workers=0,
+        dataset=dict(pipeline=[
+            __resize if step.type == 'Resize' else step for step in loader.dataset.pipeline
+        ]))
+    for name, loader in _base_.test_dataloader.items()
+}
 
-model = dict(tasks=dict(
-    lung=dict(decode_head=dict(channels=32)),
-    tbx=dict(roi_head=dict(bbox_head=dict(fc_out_channels=128)),
-             train_cfg=dict(rcnn=dict(sampler=dict(num=128))))))
+model = dict(
+    tasks=dict(
+        lung=dict(decode_head=dict(channels=32)),
+        tbx=dict(
+            roi_head=dict(bbox_head=dict(fc_out_channels=128)),
+            train_cfg=dict(rcnn=dict(sampler=dict(num=128))))))
 train_cfg = dict(rounds=3)
 default_hooks = dict(logger=dict(interval=5), checkpoint=dict(max_keep_ckpts=1))

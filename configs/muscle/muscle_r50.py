@@ -48,11 +48,19 @@ __tasks = _base_.xray_tasks
 model = dict(
     type='MultiTaskModel',
     # Returns all four stages; each task picks what its own backbone config asks for.
-    backbone=dict(type='ResNet', depth=50, num_stages=4, out_indices=(0, 1, 2, 3),
-                  style='pytorch', norm_cfg=dict(type='BN', requires_grad=True)),
+    backbone=dict(
+        type='ResNet',
+        depth=50,
+        num_stages=4,
+        out_indices=(0, 1, 2, 3),
+        style='pytorch',
+        norm_cfg=dict(type='BN', requires_grad=True)),
     backbone_checkpoint='work_dirs/mdmoco_r50/epoch_200.pth',  # stage 1's last checkpoint
     norm_stats='per_task',  # BN running statistics per task ('shared': paper-literal; table)
-    tasks={name: task.model for name, task in __tasks.items()})
+    tasks={
+        name: task.model
+        for name, task in __tasks.items()
+    })
 train_dataloader = {name: task.train_dataloader for name, task in __tasks.items()}
 val_dataloader = {name: task.val_dataloader for name, task in __tasks.items()}
 val_evaluator = {name: task.val_evaluator for name, task in __tasks.items()}
@@ -66,12 +74,16 @@ test_cfg = dict(type='MultiTaskTestLoop')
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.01, momentum=0.9, weight_decay=1e-4),
-    paramwise_cfg=dict(custom_keys={
-        # L2-SP's (1 - alpha)||w||^2 already decays the backbone; L2SPHook refuses a double decay.
-        'backbone': dict(decay_mult=0.0),
-        # Each head at its library's rate for its batch (table above).
-        'tasks.pneumonia': dict(lr_mult=1.25), 'tasks.mura': dict(lr_mult=1.25),
-        'tasks.tbx': dict(lr_mult=0.5)}))
+    paramwise_cfg=dict(
+        custom_keys={
+            # L2-SP's (1 - alpha)||w||^2 already decays the backbone; L2SPHook refuses a
+            # double decay.
+            'backbone': dict(decay_mult=0.0),
+            # Each head at its library's rate for its batch (table above).
+            'tasks.pneumonia': dict(lr_mult=1.25),
+            'tasks.mura': dict(lr_mult=1.25),
+            'tasks.tbx': dict(lr_mult=0.5)
+        }))
 param_scheduler = [dict(type='CyclicCosineLR', period='task', eta_min=1e-4, by_epoch=False)]
 
 custom_hooks = [
@@ -88,6 +100,7 @@ model_wrapper_cfg = dict(type='MMDistributedDataParallel', find_unused_parameter
 randomness = dict(seed=0)  # the task orders are drawn from it
 # TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
 # OptionalTensorboardVisBackend: off, with one info line, where it is not).
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
-                                dict(type='OptionalTensorboardVisBackend')])
+visualizer = dict(
+    vis_backends=[dict(type='LocalVisBackend'),
+                  dict(type='OptionalTensorboardVisBackend')])
 _base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

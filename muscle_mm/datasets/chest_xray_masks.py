@@ -106,13 +106,15 @@ class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
 
     def find_kaggle_root(self) -> str:
         root = require_dir(self.data_root, 'ChestXrayMasks data_root')
-        candidates = [osp.join(root, 'Lung Segmentation'),
-                      osp.join(root, 'data', 'Lung Segmentation'), root]
+        candidates = [
+            osp.join(root, 'Lung Segmentation'),
+            osp.join(root, 'data', 'Lung Segmentation'), root
+        ]
         for c in candidates:
             if osp.isdir(osp.join(c, 'CXR_png')) and osp.isdir(osp.join(c, 'masks')):
                 return c
-        raise DatasetFormatError('ChestXrayMasks: no folder with CXR_png/ and masks/ among: '
-                                 + ', '.join(candidates))
+        raise DatasetFormatError('ChestXrayMasks: no folder with CXR_png/ and masks/ among: ' +
+                                 ', '.join(candidates))
 
     def read_kaggle(self) -> Tuple[List[dict], int]:
         """Samples of the Kaggle set, and the number of its images without a mask."""
@@ -123,9 +125,8 @@ class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
             stem = osp.splitext(name)[0]
             stem = stem[:-len('_mask')] if stem.endswith('_mask') else stem
             if stem in masks:
-                raise DatasetFormatError(
-                    f'ChestXrayMasks: two masks for image {stem}.png: '
-                    f'{masks[stem]} and {osp.join(mask_dir, name)}')
+                raise DatasetFormatError(f'ChestXrayMasks: two masks for image {stem}.png: '
+                                         f'{masks[stem]} and {osp.join(mask_dir, name)}')
             masks[stem] = osp.join(mask_dir, name)
         samples, unmasked = [], 0
         for name in list_images(img_dir, ('.png', )):
@@ -137,22 +138,27 @@ class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
                 self._info(f'CXR_png/{name}', osp.join(img_dir, name), masks.pop(stem), stem,
                            'kaggle'))
         if masks:
-            print_log(f'ChestXrayMasks: {len(masks)} mask(s) in {mask_dir} have no image in '
-                      f'{img_dir}, e.g. {sorted(masks.values())[:3]}', logger='current',
-                      level=logging.WARNING)
+            print_log(
+                f'ChestXrayMasks: {len(masks)} mask(s) in {mask_dir} have no image in '
+                f'{img_dir}, e.g. {sorted(masks.values())[:3]}',
+                logger='current',
+                level=logging.WARNING)
         test_dir = osp.join(root, 'test')
         n_test = len(list_images(test_dir, ('.png', ))) if osp.isdir(test_dir) else 0
-        print_log(f'ChestXrayMasks: {root}: {len(samples)} image/mask pairs; {unmasked} CXR_png '
-                  f'image(s) without a mask and {n_test} test/ image(s) are not segmentation '
-                  'samples (usable for pre-training by path)', logger='current')
+        print_log(
+            f'ChestXrayMasks: {root}: {len(samples)} image/mask pairs; {unmasked} CXR_png '
+            f'image(s) without a mask and {n_test} test/ image(s) are not segmentation '
+            'samples (usable for pre-training by path)',
+            logger='current')
         return samples, unmasked + n_test
 
     def read_montgomery(self, known_stems: set) -> List[dict]:
         """Montgomery samples whose stem is not already known (left + right mask union)."""
         root = require_dir(self.montgomery_root, 'ChestXrayMasks montgomery_root')
         candidates = [osp.join(root, 'MontgomerySet'), root]
-        mroot = next((c for c in candidates if osp.isdir(osp.join(c, 'CXR_png'))
-                      and osp.isdir(osp.join(c, 'ManualMask'))), None)
+        mroot = next(
+            (c for c in candidates
+             if osp.isdir(osp.join(c, 'CXR_png')) and osp.isdir(osp.join(c, 'ManualMask'))), None)
         if mroot is None:
             raise DatasetFormatError('ChestXrayMasks: no folder with CXR_png/ and ManualMask/ '
                                      'among: ' + ', '.join(candidates))
@@ -177,8 +183,10 @@ class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
             samples.append(
                 self._info(f'MontgomerySet/CXR_png/{name}', osp.join(mroot, 'CXR_png', name),
                            halves, stem, 'montgomery'))
-        print_log(f'ChestXrayMasks: {mroot}: {len(samples)} Montgomery image(s) added, {dup} '
-                  f'already in the Kaggle set, {unmasked} without masks', logger='current')
+        print_log(
+            f'ChestXrayMasks: {mroot}: {len(samples)} Montgomery image(s) added, {dup} '
+            f'already in the Kaggle set, {unmasked} without masks',
+            logger='current')
         return samples
 
     @staticmethod
@@ -213,16 +221,20 @@ class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
         if self.split_file is None:
             self.split_file = default_split_file(
                 self.data_root if self.data_root is not None else self.montgomery_root,
-                'ChestXrayMasks', self.seed, tag='montgomery' if extra else '',
+                'ChestXrayMasks',
+                self.seed,
+                tag='montgomery' if extra else '',
                 split_dir=self.split_dir)
         stems = [osp.splitext(osp.basename(s['img_path']))[0] for s in samples]
         same = {st: s['same_patient_as'] for st, s in zip(stems, samples) if s['same_patient_as']}
         for s, pid in zip(samples, nlm_patient_ids(stems, same)):
             s['patient_id'] = pid
         if same:
-            print_log(f'ChestXrayMasks: {len(same)} reading(s) name an earlier case as the same '
-                      f'patient (e.g. {next(iter(same))} = {same[next(iter(same))]}); those '
-                      'cases stay in one split', logger='current')
+            print_log(
+                f'ChestXrayMasks: {len(same)} reading(s) name an earlier case as the same '
+                f'patient (e.g. {next(iter(same))} = {same[next(iter(same))]}); those '
+                'cases stay in one split',
+                logger='current')
         # Group keys: the item itself, or for repeat patients the item of the patient's first
         # case, so that a set without repeats or duplicates splits exactly as by image.
         key_of = {st: s['rel_path'] for st, s in zip(stems, samples)}
@@ -234,6 +246,5 @@ class ChestXrayMasks(MuscleSplitMixin, BaseSegDataset):
         wanted = set(splits[self.split])
         chosen = [s for s in samples if s['rel_path'] in wanted]
         check_not_empty(chosen, f'ChestXrayMasks split {self.split!r}', self.split_file)
-        print_log(f'ChestXrayMasks {self.split}: {len(chosen)} image/mask pairs',
-                  logger='current')
+        print_log(f'ChestXrayMasks {self.split}: {len(chosen)} image/mask pairs', logger='current')
         return chosen

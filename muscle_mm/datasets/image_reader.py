@@ -57,9 +57,9 @@ def _installed(import_name: str) -> bool:
 
 def check_high_bit_range(high_bit_range: Union[str, int]) -> None:
     """Raise unless ``high_bit_range`` is one of :data:`HIGH_BIT_MODES` or a depth 9..16."""
-    if not (high_bit_range in HIGH_BIT_MODES or (
-            isinstance(high_bit_range, int) and not isinstance(high_bit_range, bool)
-            and 9 <= high_bit_range <= 16)):
+    if not (high_bit_range in HIGH_BIT_MODES or
+            (isinstance(high_bit_range, int) and not isinstance(high_bit_range, bool)
+             and 9 <= high_bit_range <= 16)):
         raise ValueError(f'high_bit_range must be one of {HIGH_BIT_MODES} or a bit depth '
                          f'9..16, got {high_bit_range!r}')
 
@@ -249,8 +249,7 @@ def _decode_dicom(data: bytes, filename: str, high_bit_range: Union[str, int]) -
     try:
         ds = pydicom.dcmread(io.BytesIO(data), force=data[128:132] != b'DICM')
     except Exception as e:  # pydicom raises many types for damaged headers
-        raise DatasetFormatError(
-            f'{filename}: unreadable DICOM ({type(e).__name__}: {e})') from e
+        raise DatasetFormatError(f'{filename}: unreadable DICOM ({type(e).__name__}: {e})') from e
     if 'PixelData' not in ds:
         raise DatasetFormatError(f'{filename}: DICOM has no Pixel Data (not an image)')
     try:

@@ -86,8 +86,10 @@ class IndianaCXR(BaseDataset):
             samples, where = self._load_official(root)
         if self.projections:
             samples = [s for s in samples if s['projection'] in self.projections]
-            print_log(f'IndianaCXR: kept {len(samples)} images with projection in '
-                      f'{self.projections}', logger='current')
+            print_log(
+                f'IndianaCXR: kept {len(samples)} images with projection in '
+                f'{self.projections}',
+                logger='current')
         return check_not_empty(samples, 'IndianaCXR', where)
 
     def _load_kaggle(self, root: str):
@@ -125,9 +127,8 @@ class IndianaCXR(BaseDataset):
             return {}
         out = {}
         for line, row in enumerate(read_csv_rows(path, required=('uid', 'Problems')), start=2):
-            out[_int(row['uid'], path, line)] = [
-                p.strip() for p in row['Problems'].split(';') if p.strip()
-            ]
+            out[_int(row['uid'], path,
+                     line)] = [p.strip() for p in row['Problems'].split(';') if p.strip()]
         return out
 
     def _load_official(self, root: str):
@@ -139,8 +140,8 @@ class IndianaCXR(BaseDataset):
         listed = set()
         samples = []
         if osp.isdir(xml_dir):
-            for xml_name in sorted(n for n in os.listdir(xml_dir)
-                                   if n.endswith('.xml') and not n.startswith('.')):
+            for xml_name in sorted(
+                    n for n in os.listdir(xml_dir) if n.endswith('.xml') and not n.startswith('.')):
                 xml_path = osp.join(xml_dir, xml_name)
                 uid, image_ids, mesh = _parse_report(xml_path)
                 missing = [i + '.png' for i in image_ids if i + '.png' not in on_disk]
@@ -152,8 +153,7 @@ class IndianaCXR(BaseDataset):
                     samples.append(self._sample(img_dir, i + '.png', uid, None, mesh))
         for name in sorted(on_disk - listed):
             m = _OFFICIAL_UID.match(name)
-            samples.append(
-                self._sample(img_dir, name, int(m.group(1)) if m else None, None, None))
+            samples.append(self._sample(img_dir, name, int(m.group(1)) if m else None, None, None))
         if osp.isdir(xml_dir):
             _log_unlisted(len(on_disk - listed), img_dir, xml_dir)
         return samples, img_dir
@@ -201,5 +201,7 @@ def _raise_missing(missing: List[str], listed_in: str, img_dir: str) -> None:
 
 def _log_unlisted(n: int, img_dir: str, lists: str) -> None:
     if n:
-        print_log(f'IndianaCXR: {n} image(s) in {img_dir} are not listed in {lists}; kept '
-                  'without projection/report metadata', logger='current')
+        print_log(
+            f'IndianaCXR: {n} image(s) in {img_dir} are not listed in {lists}; kept '
+            'without projection/report metadata',
+            logger='current')

@@ -63,8 +63,11 @@ class LoadResizedXRay(BaseTransform):
 
     def settings(self) -> dict:
         """What determines the pixels; recorded in and compared with a cache's manifest."""
-        return dict(load=repr(self.loader), resize=repr(self.resizer), opencv=cv2.__version__,
-                    cache_version=VERSION)
+        return dict(
+            load=repr(self.loader),
+            resize=repr(self.resizer),
+            opencv=cv2.__version__,
+            cache_version=VERSION)
 
     def decode(self, results: dict) -> dict:
         """The uncached path: load gray, resize."""

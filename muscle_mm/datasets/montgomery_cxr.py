@@ -52,8 +52,8 @@ class MontgomeryCXR(BaseDataset):
                                         [('MontgomerySet', ), ('Montgomery', 'MontgomerySet')])
         mask_dir = osp.join(base, 'ManualMask')
         if not osp.isdir(mask_dir):
-            print_log(f'MontgomeryCXR: no {mask_dir}; samples carry no lung masks',
-                      logger='current')
+            print_log(
+                f'MontgomeryCXR: no {mask_dir}; samples carry no lung masks', logger='current')
         for s in samples:
             name = osp.basename(s['img_path'])
             for side in ('left', 'right'):

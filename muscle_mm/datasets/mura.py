@@ -99,8 +99,8 @@ class MURA(MuscleSplitMixin, BaseDataset):
         for c in candidates:
             if osp.isfile(osp.join(c, 'train_image_paths.csv')):
                 return c
-        raise DatasetFormatError('MURA: train_image_paths.csv not found in any of: '
-                                 + ', '.join(candidates))
+        raise DatasetFormatError('MURA: train_image_paths.csv not found in any of: ' +
+                                 ', '.join(candidates))
 
     @staticmethod
     def read_study_labels(csv_path: str) -> Dict[str, int]:
@@ -173,10 +173,12 @@ class MURA(MuscleSplitMixin, BaseDataset):
                 source='images of {train,valid}_image_paths.csv, paths relative to MURA-v1.1/')
             wanted = set(splits[self.split])
             chosen = [s for s in samples if s['rel_path'] in wanted]
-        check_not_empty(chosen, f'MURA {self.split_mode} split {self.split!r}',
-                        self.split_file or mura_dir)
+        check_not_empty(chosen, f'MURA {self.split_mode} split {self.split!r}', self.split_file
+                        or mura_dir)
         abnormal = sum(s['gt_label'] for s in chosen)
-        print_log(f'MURA {self.split} ({self.split_mode}): {len(chosen)} images, '
-                  f'{len(chosen) - abnormal} normal / {abnormal} abnormal, '
-                  f'{len({s["patient_id"] for s in chosen})} patients', logger='current')
+        print_log(
+            f'MURA {self.split} ({self.split_mode}): {len(chosen)} images, '
+            f'{len(chosen) - abnormal} normal / {abnormal} abnormal, '
+            f'{len({s["patient_id"] for s in chosen})} patients',
+            logger='current')
         return chosen

@@ -141,8 +141,10 @@ class NIHChestXray14(BaseDataset):
                 where[n] = folder
 
         total, start = len(names), time.time()
-        print_log(f'NIHChestXray14: indexing {total} entries of split {self.split!r} '
-                  f'from {listed_in}', logger='current')
+        print_log(
+            f'NIHChestXray14: indexing {total} entries of split {self.split!r} '
+            f'from {listed_in}',
+            logger='current')
         data_list, missing, seen = [], [], set()
         for i, name in enumerate(names, start=1):
             if name in seen:
@@ -168,8 +170,8 @@ class NIHChestXray14(BaseDataset):
                         view_position=row['View Position'].strip()))
             if i % self.progress_interval == 0 or i == total:
                 rate = i / max(time.time() - start, 1e-6)
-                print_log(f'NIHChestXray14: indexed {i}/{total} entries ({rate:.0f}/s)',
-                          logger='current')
+                print_log(
+                    f'NIHChestXray14: indexed {i}/{total} entries ({rate:.0f}/s)', logger='current')
         if missing:
             shown = ', '.join(missing[:5]) + (' ...' if len(missing) > 5 else '')
             raise DatasetFormatError(

@@ -88,16 +88,19 @@ class PneumoniaCXR(MuscleSplitMixin, BaseDataset):
             osp.join(root, 'chest_xray'), root,
             osp.join(root, 'chest_xray', 'chest_xray')
         ]
-        trees = [c for c in candidates
-                 if osp.isdir(osp.join(c, 'train')) and osp.isdir(osp.join(c, 'test'))]
+        trees = [
+            c for c in candidates
+            if osp.isdir(osp.join(c, 'train')) and osp.isdir(osp.join(c, 'test'))
+        ]
         if not trees:
             tried = '\n  '.join(candidates)
             raise DatasetFormatError(
                 f'PneumoniaCXR: no folder with train/ and test/ found; tried:\n  {tried}')
         for other in trees[1:]:
             if osp.realpath(other) != osp.realpath(trees[0]):
-                print_log(f'PneumoniaCXR: reading {trees[0]}; ignoring the duplicate tree {other}',
-                          logger='current')
+                print_log(
+                    f'PneumoniaCXR: reading {trees[0]}; ignoring the duplicate tree {other}',
+                    logger='current')
         return trees[0]
 
     def scan(self, tree: str) -> List[dict]:
@@ -108,8 +111,9 @@ class PneumoniaCXR(MuscleSplitMixin, BaseDataset):
             fdir = osp.join(tree, folder)
             if not osp.isdir(fdir):
                 continue  # Mendeley has no val/
-            entries = [e for e in sorted(os.listdir(fdir))
-                       if not e.startswith('.') and e not in JUNK]
+            entries = [
+                e for e in sorted(os.listdir(fdir)) if not e.startswith('.') and e not in JUNK
+            ]
             for e in entries:
                 if osp.isdir(osp.join(fdir, e)) and e not in classes:
                     raise DatasetFormatError(
@@ -153,7 +157,9 @@ class PneumoniaCXR(MuscleSplitMixin, BaseDataset):
         check_not_empty(chosen, f'PneumoniaCXR {self.split_mode} split {self.split!r}',
                         self.split_file or tree)
         counts = [sum(s['gt_label'] == i for s in chosen) for i in range(2)]
-        print_log(f'PneumoniaCXR {self.split} ({self.split_mode}): {len(chosen)} images, '
-                  f'{counts[0]} NORMAL / {counts[1]} PNEUMONIA', logger='current',
-                  level=logging.INFO)
+        print_log(
+            f'PneumoniaCXR {self.split} ({self.split_mode}): {len(chosen)} images, '
+            f'{counts[0]} NORMAL / {counts[1]} PNEUMONIA',
+            logger='current',
+            level=logging.INFO)
         return chosen

@@ -9,7 +9,9 @@ from typing import Dict, List, Sequence, Tuple
 from .leakage import LeakageReport, content_matches, find_leakage
 
 
-def pool_duplicates(sources: Dict[str, Sequence[str]], fps: dict, near: bool = True,
+def pool_duplicates(sources: Dict[str, Sequence[str]],
+                    fps: dict,
+                    near: bool = True,
                     max_distance: int = 48,
                     min_correlation: float = 0.995) -> Dict[str, Dict[str, str]]:
     """``{source: {dropped path: the kept path it copies}}``, the first copy kept (sources in

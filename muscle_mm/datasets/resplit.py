@@ -26,9 +26,15 @@ class MuscleSplitMixin:
     #: What the groups are, recorded in the split file.
     GROUPING_RULE: str = 'image; md5-identical files joined'
 
-    def init_split(self, data_root: Optional[str], split: str, split_mode: str, seed: int,
-                   split_file: Optional[str], split_dir: Optional[str],
-                   proportions: Sequence[float], why: str = "the paper's re-split or the "
+    def init_split(self,
+                   data_root: Optional[str],
+                   split: str,
+                   split_mode: str,
+                   seed: int,
+                   split_file: Optional[str],
+                   split_dir: Optional[str],
+                   proportions: Sequence[float],
+                   why: str = "the paper's re-split or the "
                    'official one') -> None:
         name = self.SPLIT_DATASET
         check_split(name, split, SPLIT_NAMES, why)
@@ -52,16 +58,23 @@ class MuscleSplitMixin:
             joined = with_duplicates_joined(base, paths)
             merged = {g for g, j in zip(base, joined) if g != j}
             if merged:
-                print_log(f'{name}: {len(merged)} group(s) joined another group because they '
-                          'share an md5-identical file (one copy on each side of a split would '
-                          'be the same image in train and test)', logger='current')
+                print_log(
+                    f'{name}: {len(merged)} group(s) joined another group because they '
+                    'share an md5-identical file (one copy on each side of a split would '
+                    'be the same image in train and test)',
+                    logger='current')
             return joined
 
         return load_or_create_split(
-            self.split_file, name, items, grouping, self.proportions, self.seed,
-            grouped_by=self.GROUPING_RULE, source=source,
+            self.split_file,
+            name,
+            items,
+            grouping,
+            self.proportions,
+            self.seed,
+            grouped_by=self.GROUPING_RULE,
+            source=source,
             grouping_version=self.GROUPING_VERSION)
 
     def extra_repr(self) -> List[str]:
         return [f'Split: \t{self.split} ({self.split_mode})', f'Split file: \t{self.split_file}']
-

@@ -51,8 +51,9 @@ class RSNABoneAge(BaseDataset):
         root = require_dir(self.data_root, 'RSNABoneAge data_root')
         name = _SPLIT_NAMES[self.split]
         csv_path = osp.join(root, name + '.csv')
-        img_dir = first_existing([osp.join(root, name, name), osp.join(root, name)],
-                                 f'RSNABoneAge {self.split} image folder')
+        img_dir = first_existing(
+            [osp.join(root, name, name), osp.join(root, name)],
+            f'RSNABoneAge {self.split} image folder')
         on_disk = {n for n in os.listdir(img_dir) if not n.startswith('.')}
         if self.split == 'train':
             rows = read_csv_rows(csv_path, required=('id', 'boneage', 'male'))

@@ -47,8 +47,8 @@ def read_nlm_tb_set(data_root: str, name: str, prefix: str,
     """
     root = require_dir(data_root, f'{name} data_root')
     candidates = [osp.join(root, *top, 'CXR_png') for top in top_folders]
-    base = osp.dirname(first_existing(candidates + [osp.join(root, 'CXR_png')],
-                                      f'{name} image folder'))
+    base = osp.dirname(
+        first_existing(candidates + [osp.join(root, 'CXR_png')], f'{name} image folder'))
     cxr_dir = osp.join(base, 'CXR_png')
     samples = nlm_tb_samples(cxr_dir, prefix, osp.join(base, 'ClinicalReadings'))
     return base, check_not_empty(samples, name, cxr_dir)

@@ -105,7 +105,10 @@ def fingerprint(items: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def default_split_file(data_root: str, dataset: str, seed: int, tag: str = '',
+def default_split_file(data_root: str,
+                       dataset: str,
+                       seed: int,
+                       tag: str = '',
                        split_dir: Optional[str] = None) -> str:
     """``<split_dir or <data_root>/muscle_mm_splits>/<dataset>[_<tag>]_seed<seed>.json``."""
     name = f'{dataset}_{tag}_seed{seed}.json' if tag else f'{dataset}_seed{seed}.json'
@@ -230,8 +233,8 @@ def load_or_create_split(split_file: str,
     items = list(items)
     proportions = [float(p) for p in proportions]
     if osp.isfile(split_file):
-        return _validated(split_file, dataset, items, proportions, seed, grouping_version,
-                          groups, grouped_by)
+        return _validated(split_file, dataset, items, proportions, seed, grouping_version, groups,
+                          grouped_by)
     if callable(groups):
         groups = list(groups())
     splits = group_split(items, groups, proportions, seed)
@@ -249,14 +252,16 @@ def load_or_create_split(split_file: str,
             num_items=len(items),
             num_groups=num_groups,
             fingerprint=fingerprint(items),
-            counts={k: len(v) for k, v in splits.items()},
+            counts={
+                k: len(v)
+                for k, v in splits.items()
+            },
             splits=splits))
     return splits
 
 
-def _validated(split_file: str, dataset: str, items: List[str], proportions: List[float],
-               seed: int, grouping_version: int, groups: Groups,
-               grouped_by: str) -> Dict[str, List[str]]:
+def _validated(split_file: str, dataset: str, items: List[str], proportions: List[float], seed: int,
+               grouping_version: int, groups: Groups, grouped_by: str) -> Dict[str, List[str]]:
     hint = (f'Delete {split_file} to re-split (train/val/test will change), or pass '
             'split_file=<another path>.')
     try:
@@ -273,8 +278,8 @@ def _validated(split_file: str, dataset: str, items: List[str], proportions: Lis
     saved_version = saved.get('grouping_version', 1)
     if saved_version != grouping_version:
         raise DatasetFormatError(
-            _stale_rule_message(split_file, dataset, saved, saved_version, grouping_version,
-                                items, groups, grouped_by))
+            _stale_rule_message(split_file, dataset, saved, saved_version, grouping_version, items,
+                                groups, grouped_by))
     if saved.get('seed') != seed:
         raise DatasetFormatError(
             f'{split_file}: split file was made with seed {saved.get("seed")}, but seed={seed} '
@@ -288,9 +293,9 @@ def _validated(split_file: str, dataset: str, items: List[str], proportions: Lis
         twice = sorted(it for it, c in Counter(listed).items() if c > 1)
         where = {it: [n for n in SPLIT_NAMES if it in splits[n]] for it in twice[:5]}
         raise DatasetFormatError(
-            f'{split_file}: {len(twice)} item(s) listed in more than one split: '
-            + ', '.join(f'{it!r} in {"+".join(ns)}' for it, ns in where.items())
-            + f'{", ..." if len(twice) > 5 else ""}. {hint}')
+            f'{split_file}: {len(twice)} item(s) listed in more than one split: ' +
+            ', '.join(f'{it!r} in {"+".join(ns)}'
+                      for it, ns in where.items()) + f'{", ..." if len(twice) > 5 else ""}. {hint}')
     now, before = set(items), set(listed)
     if now != before:
         gone, new = sorted(before - now), sorted(now - before)
@@ -322,8 +327,8 @@ def _stale_rule_message(split_file: str, dataset: str, saved: dict, saved_versio
             cut = None
         if cut is not None:
             eg = ', '.join(f'{g} ({"+".join(ns)})' for g, ns in list(cut.items())[:3])
-            msg += (f' Under the current rule {len(cut)} group(s) lie on two sides of it'
-                    + (f', e.g. {eg}.' if cut else '.'))
+            msg += (f' Under the current rule {len(cut)} group(s) lie on two sides of it' +
+                    (f', e.g. {eg}.' if cut else '.'))
     new = osp.splitext(split_file)[0] + f'.rule{saved_version}.json'
     return (msg + f' To redraw it, move the file aside (mv {split_file} {new}; nothing is '
             'deleted) and run again, which writes a split under the current rule, or pass '

@@ -54,9 +54,11 @@ def report_clipped(json_path: str, clipped: List[tuple]) -> None:
     shown = '; '.join(f'annotation {aid} of {img}: {[round(v, 1) for v in old]} -> '
                       f'{[round(v, 1) for v in box]}' for img, aid, old, box in new[:10])
     more = f'; and {len(new) - 10} more' if len(new) > 10 else ''
-    print_log(f'TBX11K: {len(new)} box(es) of {json_path} reached outside their image and were '
-              f'clipped to it ([x, y, w, h]): {shown}{more}', logger='current',
-              level=logging.WARNING)
+    print_log(
+        f'TBX11K: {len(new)} box(es) of {json_path} reached outside their image and were '
+        f'clipped to it ([x, y, w, h]): {shown}{more}',
+        logger='current',
+        level=logging.WARNING)
 
 
 def check_categories(cats: List[dict], path: str, classes: Sequence[str]) -> dict:
@@ -151,8 +153,9 @@ class TBX11K(MuscleSplitMixin, CocoDataset):
                     'TBX11K: the official test labels are hidden (Codabench); use '
                     "split='val', or split_mode='muscle'")
             suffix = '_only_tb' if only_tb else ''
-            ann_file = osp.abspath(require_file(
-                osp.join(json_dir, f'TBX11K_{split}{suffix}.json'), 'TBX11K annotations'))
+            ann_file = osp.abspath(
+                require_file(
+                    osp.join(json_dir, f'TBX11K_{split}{suffix}.json'), 'TBX11K annotations'))
         else:
             ann_file = self.write_muscle_split(root, json_dir)[split]
         kwargs.setdefault('data_prefix', dict(img='imgs/'))
@@ -170,8 +173,10 @@ class TBX11K(MuscleSplitMixin, CocoDataset):
 
     def write_muscle_split(self, root: str, json_dir: str) -> dict:
         """Split the TB images of trainval and write one COCO json per split; their paths."""
-        src = first_existing([osp.join(json_dir, 'TBX11K_trainval_only_tb.json'),
-                              osp.join(json_dir, 'TBX11K_trainval.json')], 'TBX11K trainval json')
+        src = first_existing([
+            osp.join(json_dir, 'TBX11K_trainval_only_tb.json'),
+            osp.join(json_dir, 'TBX11K_trainval.json')
+        ], 'TBX11K trainval json')
         with open(src) as f:
             coco = json.load(f)
         names = check_categories(coco['categories'], src, self.METAINFO['classes'])
@@ -180,9 +185,11 @@ class TBX11K(MuscleSplitMixin, CocoDataset):
         for im in images:
             require_file(osp.join(root, 'imgs', im['file_name']), 'TBX11K image', listed_in=src)
         names_ = [im['file_name'] for im in images]
-        splits = self.draw_split(names_, None, [osp.join(root, 'imgs', n) for n in names_],
-                                 source=f'tb/ images of {osp.basename(src)}, paths relative to '
-                                 'imgs/')
+        splits = self.draw_split(
+            names_,
+            None, [osp.join(root, 'imgs', n) for n in names_],
+            source=f'tb/ images of {osp.basename(src)}, paths relative to '
+            'imgs/')
         by_img = {}
         for ann in coco['annotations']:
             by_img.setdefault(ann['image_id'], []).append(ann)
@@ -275,8 +282,8 @@ class TBX11K(MuscleSplitMixin, CocoDataset):
             (x, y, w, h), changed = clip_box(ann['bbox'], img_info['width'], img_info['height'],
                                              where)
             if changed:
-                self._clipped.append((img_info['file_name'], ann.get('id'), ann['bbox'],
-                                      [x, y, w, h]))
+                self._clipped.append(
+                    (img_info['file_name'], ann.get('id'), ann['bbox'], [x, y, w, h]))
             if ann['category_id'] not in self.cat2label:
                 continue  # a TB class the config left out of metainfo['classes'] on purpose
             instances.append(

@@ -54,8 +54,10 @@ def source_stat(path: str) -> Tuple[int, int]:
 def settings_diff(recorded: dict, wanted: dict) -> List[str]:
     """Human-readable differences between two settings dicts."""
     keys = sorted(set(recorded) | set(wanted))
-    return [f'{k}: cache has {recorded.get(k)!r}, pipeline wants {wanted.get(k)!r}' for k in keys
-            if recorded.get(k) != wanted.get(k)]
+    return [
+        f'{k}: cache has {recorded.get(k)!r}, pipeline wants {wanted.get(k)!r}' for k in keys
+        if recorded.get(k) != wanted.get(k)
+    ]
 
 
 class XRayCacheWriter:
@@ -71,8 +73,13 @@ class XRayCacheWriter:
             Defaults to None.
     """
 
-    def __init__(self, root: str, num: int, shape: Tuple[int, int], settings: dict,
-                 shard_size: int = 1024, extra: Optional[dict] = None) -> None:
+    def __init__(self,
+                 root: str,
+                 num: int,
+                 shape: Tuple[int, int],
+                 settings: dict,
+                 shard_size: int = 1024,
+                 extra: Optional[dict] = None) -> None:
         if num <= 0:
             raise ValueError(f'XRayCacheWriter: nothing to write into {root}')
         if osp.exists(osp.join(root, MANIFEST)):
@@ -95,7 +102,9 @@ class XRayCacheWriter:
             for old in list(self._open):  # rows arrive in order: keep one shard mapped
                 self._open.pop(old).flush()
             self._open[s] = np.lib.format.open_memmap(
-                osp.join(self.root, self.shards[s]['file']), mode='w+', dtype=np.uint8,
+                osp.join(self.root, self.shards[s]['file']),
+                mode='w+',
+                dtype=np.uint8,
                 shape=(self.shards[s]['count'], ) + self.shape)
         return self._open[s]
 
@@ -107,8 +116,13 @@ class XRayCacheWriter:
                 f'{path}: the pipeline produced {img.dtype} {img.shape}, the cache holds uint8 '
                 f'{self.shape}; the resize must give one fixed size (keep_ratio=False)')
         self._shard(i // self.shard_size)[i % self.shard_size] = img
-        self.entries[i] = [source_key(path), int(stat[0]), int(stat[1]), int(ori_shape[0]),
-                           int(ori_shape[1])]
+        self.entries[i] = [
+            source_key(path),
+            int(stat[0]),
+            int(stat[1]),
+            int(ori_shape[0]),
+            int(ori_shape[1])
+        ]
 
     def close(self) -> dict:
         """Flush the shards and write the manifest (the cache is usable from here on)."""
@@ -118,11 +132,17 @@ class XRayCacheWriter:
         if missing:
             raise RuntimeError(f'XRayCacheWriter: {len(missing)} images never added '
                                f'(first: #{missing[0]}); no manifest written to {self.root}')
-        manifest = dict(format=FORMAT, version=VERSION, settings=self.settings,
-                        shape=list(self.shape), shard_size=self.shard_size, shards=self.shards,
-                        created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
-                        build_seconds=round(time.perf_counter() - self._t0, 3),
-                        entries=self.entries, **self.extra)
+        manifest = dict(
+            format=FORMAT,
+            version=VERSION,
+            settings=self.settings,
+            shape=list(self.shape),
+            shard_size=self.shard_size,
+            shards=self.shards,
+            created=time.strftime('%Y-%m-%dT%H:%M:%S%z'),
+            build_seconds=round(time.perf_counter() - self._t0, 3),
+            entries=self.entries,
+            **self.extra)
         tmp = osp.join(self.root, MANIFEST + '.tmp')
         with open(tmp, 'w') as f:
             json.dump(manifest, f)
@@ -146,8 +166,8 @@ class XRayCache:
         self.root = root
         path = osp.join(root, MANIFEST)
         if not osp.isfile(path):
-            what = ('an incomplete build (shards without manifest)' if osp.isdir(root) and any(
-                n.startswith('shard_') for n in os.listdir(root)) else 'not a cache')
+            what = ('an incomplete build (shards without manifest)' if osp.isdir(root)
+                    and any(n.startswith('shard_') for n in os.listdir(root)) else 'not a cache')
             raise CacheMismatchError(f'X-ray cache {root}: no {MANIFEST}: {what}; {REBUILD}')
         try:
             with open(path) as f:

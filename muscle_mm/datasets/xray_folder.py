@@ -63,12 +63,13 @@ class XRayFolder(BaseDataset):
                     continue
                 path = osp.join(d, f)
                 ext = osp.splitext(f)[1].lower()
-                if ext in self.exts or (self.dicom_by_content and not ext
-                                        and is_dicom_file(path)):
+                if ext in self.exts or (self.dicom_by_content and not ext and is_dicom_file(path)):
                     found.append(dict(img_path=path))
                 else:
                     skipped += 1
         check_not_empty(found, 'XRayFolder', f'{root} (extensions {self.exts})')
-        print_log(f'XRayFolder: {len(found)} image(s) under {root}'
-                  + (f'; {skipped} other file(s) skipped' if skipped else ''), logger='current')
+        print_log(
+            f'XRayFolder: {len(found)} image(s) under {root}' +
+            (f'; {skipped} other file(s) skipped' if skipped else ''),
+            logger='current')
         return found

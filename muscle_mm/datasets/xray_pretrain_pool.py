@@ -15,6 +15,7 @@ from .samplers.sample_seed_sampler import sample_rng
 
 __all__ = ['XRayPretrainPool', 'build_xray_dataset', 'check_same_split_definition']
 
+
 @DATASETS.register_module()
 class XRayPretrainPool(BaseDataset):
     """Images of several X-ray datasets pooled, without labels, for MD-MoCo.
@@ -147,12 +148,14 @@ class XRayPretrainPool(BaseDataset):
         fps = None
         if content:
             allp = [p for d in (paths, down_paths) for ps in d.values() for p in ps]
-            fps = fingerprints(allp, workers=self.match.get('workers', 0),
-                               cache_file=self.match.get('cache_file'))
+            fps = fingerprints(
+                allp, workers=self.match.get('workers', 0), cache_file=self.match.get('cache_file'))
         dups = {k: {} for k in paths}
         if self.dedup:
-            limits = {k: v for k, v in self.match.items()
-                      if k in ('max_distance', 'min_correlation')}
+            limits = {
+                k: v
+                for k, v in self.match.items() if k in ('max_distance', 'min_correlation')
+            }
             dups = pool_duplicates(paths, fps, near=self.dedup is True, **limits)
         kept = {k: [p for p in v if p not in dups[k]] for k, v in paths.items()}
         excluded = {k: [] for k in paths}
@@ -165,8 +168,10 @@ class XRayPretrainPool(BaseDataset):
             kept = {k: [p for p in v if p not in gone[k]] for k, v in kept.items()}
         data_list = [dict(img_path=p, source=k) for k, v in kept.items() for p in v]
         self.source_counts = {k: len(v) for k, v in kept.items()}
-        self.dropped = {k: dict(duplicates=len(dups[k]), downstream=len(excluded[k]))
-                        for k in paths}
+        self.dropped = {
+            k: dict(duplicates=len(dups[k]), downstream=len(excluded[k]))
+            for k in paths
+        }
         self._log_counts({k: len(v) for k, v in paths.items()}, dups)
         return check_not_empty(data_list, 'XRayPretrainPool', str(list(self.source_counts)))
 
@@ -179,24 +184,30 @@ class XRayPretrainPool(BaseDataset):
                 where.setdefault(pair.downstream, set()).add(pair.pool)
         self.downstream_found = {k: len(by_split.get(k, ())) for k in report.downstream_sizes}
         total = sum(self.downstream_found.values())
-        parts = [f'{k} {n}/{report.downstream_sizes[k]}'
-                 + (f' (in {", ".join(sorted(where[k]))})' if n else '')
-                 for k, n in self.downstream_found.items()]
-        action = ('dropped from the pool (exclude_downstream=True)' if self.exclude_downstream
-                  else 'kept, as in the paper; exclude_downstream=True drops them '
+        parts = [
+            f'{k} {n}/{report.downstream_sizes[k]}' +
+            (f' (in {", ".join(sorted(where[k]))})' if n else '')
+            for k, n in self.downstream_found.items()
+        ]
+        action = ('dropped from the pool (exclude_downstream=True)' if self.exclude_downstream else
+                  'kept, as in the paper; exclude_downstream=True drops them '
                   '(configs/muscle/mdmoco_*_leakfree.py)')
-        print_log(f'XRayPretrainPool: the pool holds {total} of '
-                  f'{sum(report.downstream_sizes.values())} downstream val/test images '
-                  f'(matched by {", ".join(report.checks)}): {"; ".join(parts)}. They are '
-                  f'{action}.', logger='current')
+        print_log(
+            f'XRayPretrainPool: the pool holds {total} of '
+            f'{sum(report.downstream_sizes.values())} downstream val/test images '
+            f'(matched by {", ".join(report.checks)}): {"; ".join(parts)}. They are '
+            f'{action}.',
+            logger='current')
 
     def _log_counts(self, found: Dict[str, int], dups: Dict[str, Dict[str, str]]) -> None:
         width = max([len('source'), len('total')] + [len(k) for k in found])
         cols = ('images', 'duplicate', 'downstream', 'kept')
-        lines = ['XRayPretrainPool: images per source (duplicate: a copy of an image of an '
-                 'earlier source, or of the same source, dropped; downstream: in a downstream '
-                 'val/test split, dropped)', f'{"source":<{width}}  ' + '  '.join(
-                     f'{c:>10}' for c in cols)]
+        lines = [
+            'XRayPretrainPool: images per source (duplicate: a copy of an image of an '
+            'earlier source, or of the same source, dropped; downstream: in a downstream '
+            'val/test split, dropped)',
+            f'{"source":<{width}}  ' + '  '.join(f'{c:>10}' for c in cols)
+        ]
         rows = [(k, found[k], self.dropped[k]['duplicates'], self.dropped[k]['downstream'],
                  self.source_counts[k]) for k in found]
         rows.append(('total', ) + tuple(sum(r[i] for r in rows) for i in range(1, 5)))

@@ -61,10 +61,11 @@ def binary_metrics(scores: Sequence[float],
         raise ValueError(f'labels must be 0 or 1, got {np.unique(labels)}')
     pred = scores >= threshold
     pos, neg = labels == 1, labels == 0
-    out = dict(accuracy=100.0 * np.mean(pred == pos),
-               sensitivity=100.0 * pred[pos].mean() if pos.any() else NAN,
-               specificity=100.0 * (~pred[neg]).mean() if neg.any() else NAN,
-               auc=NAN)
+    out = dict(
+        accuracy=100.0 * np.mean(pred == pos),
+        sensitivity=100.0 * pred[pos].mean() if pos.any() else NAN,
+        specificity=100.0 * (~pred[neg]).mean() if neg.any() else NAN,
+        auc=NAN)
     both = pos.any() and neg.any()
     if both:
         from sklearn.metrics import roc_auc_score  # lazy: ~1 s for evaluation-only users

@@ -53,15 +53,21 @@ class ClasswiseAP50Metric(CocoMetric):
             out[f'AP50_{self.class_aliases.get(name, name)}'] = 100 * ap
         valid = aps[~np.isnan(aps)]
         out['mAP50'] = 100 * float(valid.mean()) if valid.size else float('nan')
-        print_log('AP50 ' + ', '.join(f'{n}: {100 * a:.2f}' for n, a in zip(names, aps)),
-                  logger='current')
+        print_log(
+            'AP50 ' + ', '.join(f'{n}: {100 * a:.2f}' for n, a in zip(names, aps)),
+            logger='current')
         return out
 
     def ap50_per_class(self, preds: List[dict]) -> np.ndarray:
         """AP at IoU 0.5 of each of ``self.cat_ids`` in [0, 1], NaN without ground truth."""
-        dets = [dict(image_id=p['img_id'], bbox=self.xyxy2xywh(box), score=float(score),
-                     category_id=self.cat_ids[int(label)])
-                for p in preds for box, score, label in zip(p['bboxes'], p['scores'], p['labels'])]
+        dets = [
+            dict(
+                image_id=p['img_id'],
+                bbox=self.xyxy2xywh(box),
+                score=float(score),
+                category_id=self.cat_ids[int(label)]) for p in preds
+            for box, score, label in zip(p['bboxes'], p['scores'], p['labels'])
+        ]
         gt_ids = self._coco_api.getAnnIds(imgIds=self.img_ids, catIds=self.cat_ids)
         has_gt = {a['category_id'] for a in self._coco_api.loadAnns(gt_ids)}
         if not dets:  # pycocotools' loadRes cannot take an empty list

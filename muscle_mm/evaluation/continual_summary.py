@@ -55,8 +55,12 @@ def continual_summary(matrix: Dict[str, Sequence[Optional[float]]],
         since = [v for v in values[first_trained.get(task, 0):] if v is not None]
         earlier = [v for v in values[first_trained.get(task, 0):last] if v is not None]
         ref = reference.get(task)
-        row = dict(final=final, best=best_of(since) if since else None, forgetting=None,
-                   bwt=None, reference=ref)
+        row = dict(
+            final=final,
+            best=best_of(since) if since else None,
+            forgetting=None,
+            bwt=None,
+            reference=ref)
         per_task[task] = row
         if final is None:
             notes.append(f'{task}: no value at the last evaluation: no final, forgetting or BWT')
@@ -89,7 +93,11 @@ def continual_summary(matrix: Dict[str, Sequence[Optional[float]]],
     if len(set(greater.values())) > 1:
         notes.append('final_average mixes greater- and lower-is-better metrics (forgetting and '
                      'BWT are signed per task, so their averages do not)')
-    out = dict(per_task=per_task, greater_is_better=greater, final_average=average('final'),
-               average_forgetting=average('forgetting'), average_bwt=average('bwt'))
+    out = dict(
+        per_task=per_task,
+        greater_is_better=greater,
+        final_average=average('final'),
+        average_forgetting=average('forgetting'),
+        average_bwt=average('bwt'))
     out['notes'] = notes
     return out

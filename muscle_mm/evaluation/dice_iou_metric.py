@@ -52,21 +52,26 @@ class DiceIoUMetric(IoUMetric):
         self.foreground_index = foreground_index
 
     def compute_metrics(self, results: List[tuple]) -> Dict[str, float]:
-        areas = [torch.stack([torch.as_tensor(a) for a in column]).sum(0).double().cpu().numpy()
-                 for column in zip(*results)]
+        areas = [
+            torch.stack([torch.as_tensor(a) for a in column]).sum(0).double().cpu().numpy()
+            for column in zip(*results)
+        ]
         intersect, union, pred, label = areas
         classes = self.dataset_meta['classes']
         if not 0 <= self.foreground_index < len(classes):
             raise ValueError(f'DiceIoUMetric: foreground_index {self.foreground_index} is not '
                              f'a class index of {classes}')
         per_class = dice_iou_from_areas(intersect, union, pred, label)
-        out = dict(dice=100 * float(per_class['dice'][self.foreground_index]),
-                   mIoU=100 * nanmean(per_class['iou']),
-                   mDice=100 * nanmean(per_class['dice']),
-                   aAcc=100 * float(intersect.sum() / max(label.sum(), 1)))
+        out = dict(
+            dice=100 * float(per_class['dice'][self.foreground_index]),
+            mIoU=100 * nanmean(per_class['iou']),
+            mDice=100 * nanmean(per_class['dice']),
+            aAcc=100 * float(intersect.sum() / max(label.sum(), 1)))
         for name, iou, dice in zip(classes, per_class['iou'], per_class['dice']):
             out[f'IoU.{name}'], out[f'Dice.{name}'] = 100 * float(iou), 100 * float(dice)
-        print_log('per class ' + ', '.join(
-            f'{n}: IoU {100 * i:.2f} Dice {100 * d:.2f}'
-            for n, i, d in zip(classes, per_class['iou'], per_class['dice'])), logger='current')
+        print_log(
+            'per class ' +
+            ', '.join(f'{n}: IoU {100 * i:.2f} Dice {100 * d:.2f}'
+                      for n, i, d in zip(classes, per_class['iou'], per_class['dice'])),
+            logger='current')
         return out

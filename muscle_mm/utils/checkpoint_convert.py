@@ -60,8 +60,7 @@ def extract_backbone(state_dict: Dict[str, torch.Tensor],
     if not keys:
         raise ValueError(f'no "{prefix}*" keys in the state dict (first keys: '
                          f'{list(state_dict)[:5]}); is it an MD-MoCo/mmpretrain checkpoint?')
-    return OrderedDict(
-        (k[len(prefix):] if strip_prefix else k, state_dict[k]) for k in keys)
+    return OrderedDict((k[len(prefix):] if strip_prefix else k, state_dict[k]) for k in keys)
 
 
 def _bare_backbone(state_dict: Dict[str, torch.Tensor]) -> Dict[str, torch.Tensor]:
@@ -75,8 +74,11 @@ def infer_torchvision_arch(state_dict: Dict[str, torch.Tensor]) -> str:
     """torchvision ResNet name from the block counts of a bare ResNet state dict."""
     blocks = []
     for stage in range(1, 5):
-        ids = {int(m.group(1)) for k in state_dict
-               for m in [re.match(rf'layer{stage}\.(\d+)\.', k)] if m}
+        ids = {
+            int(m.group(1))
+            for k in state_dict
+            for m in [re.match(rf'layer{stage}\.(\d+)\.', k)] if m
+        }
         blocks.append(len(ids))
     key = (tuple(blocks), 'layer1.0.conv3.weight' in state_dict)
     if key not in _TV_ARCHS:
@@ -115,8 +117,7 @@ def mm_resnet_to_torchvision(
     return OrderedDict((k, bare[k]) for k in ref if k in expected), arch
 
 
-def load_backbone_weights(module: torch.nn.Module, path: str,
-                          prefix: str = QUERY_PREFIX) -> None:
+def load_backbone_weights(module: torch.nn.Module, path: str, prefix: str = QUERY_PREFIX) -> None:
     """Load the ``prefix`` tensors of a checkpoint into ``module``, all of them and strictly.
 
     mmengine's ``Pretrained`` init loads a prefix non-strictly and only warns about keys that do
@@ -129,8 +130,8 @@ def load_backbone_weights(module: torch.nn.Module, path: str,
         raise FileNotFoundError(f'backbone checkpoint {path} does not exist (write it with stage '
                                 '1 / 2, or point the config at the right file)')
     try:
-        weights = extract_backbone(get_state_dict(load_checkpoint(path)), strip_prefix=True,
-                                   prefix=prefix)
+        weights = extract_backbone(
+            get_state_dict(load_checkpoint(path)), strip_prefix=True, prefix=prefix)
     except ValueError as e:
         raise ValueError(f'backbone checkpoint {path}: {e}') from e
     own = module.state_dict()

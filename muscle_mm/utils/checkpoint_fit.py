@@ -19,8 +19,10 @@ def checkpoint_state(checkpoint) -> Dict[str, torch.Tensor]:
     state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise CheckpointMismatchError(f'not a state dict but a {type(checkpoint).__name__}')
-    return {k[len(_REVISE_PREFIX):] if k.startswith(_REVISE_PREFIX) else k: v
-            for k, v in state.items()}
+    return {
+        k[len(_REVISE_PREFIX):] if k.startswith(_REVISE_PREFIX) else k: v
+        for k, v in state.items()
+    }
 
 
 def state_mismatch(model: torch.nn.Module, state: Dict[str, torch.Tensor]) -> Dict[str, list]:
@@ -29,9 +31,12 @@ def state_mismatch(model: torch.nn.Module, state: Dict[str, torch.Tensor]) -> Di
     own = model.state_dict()
     shape: List[Tuple[str, tuple, tuple]] = [
         (k, tuple(v.shape), tuple(own[k].shape)) for k, v in state.items()
-        if k in own and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)]
-    return dict(missing=[k for k in own if k not in state],
-                unexpected=[k for k in state if k not in own], shape=shape)
+        if k in own and hasattr(v, 'shape') and tuple(v.shape) != tuple(own[k].shape)
+    ]
+    return dict(
+        missing=[k for k in own if k not in state],
+        unexpected=[k for k in state if k not in own],
+        shape=shape)
 
 
 def format_mismatch(mismatch: Dict[str, list], limit: int = 8) -> str:
@@ -43,13 +48,17 @@ def format_mismatch(mismatch: Dict[str, list], limit: int = 8) -> str:
         shown = [f'{k} (checkpoint {list(a)}, model {list(b)})' for k, a, b in items[:limit]] \
             if kind == 'shape' else items[:limit]
         more = f', ... ({len(items) - limit} more)' if len(items) > limit else ''
-        what = dict(missing='missing in the checkpoint', unexpected='not in the model',
-                    shape='of another shape')[kind]
+        what = dict(
+            missing='missing in the checkpoint',
+            unexpected='not in the model',
+            shape='of another shape')[kind]
         lines.append(f'  {len(items)} keys {what}: {", ".join(shown)}{more}')
     return '\n'.join(lines)
 
 
-def check_checkpoint_fits(model: torch.nn.Module, checkpoint, filename: str,
+def check_checkpoint_fits(model: torch.nn.Module,
+                          checkpoint,
+                          filename: str,
                           allow_partial: bool = False) -> Dict[str, list]:
     """Raise :class:`CheckpointMismatchError` naming the keys unless every model tensor is in the
     checkpoint with its shape and the checkpoint holds nothing else; with ``allow_partial`` log
@@ -63,6 +72,6 @@ def check_checkpoint_fits(model: torch.nn.Module, checkpoint, filename: str,
                 text + '\nThe model would be scored with these tensors left as initialized. '
                 'Pass --allow-partial-checkpoint to score it anyway.')
         from mmengine.logging import print_log
-        print_log(text + '\n(--allow-partial-checkpoint: scored anyway)', logger='current',
-                  level=30)
+        print_log(
+            text + '\n(--allow-partial-checkpoint: scored anyway)', logger='current', level=30)
     return mismatch

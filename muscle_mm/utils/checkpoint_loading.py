@@ -26,9 +26,11 @@ def _numpy_globals() -> List[Any]:
         from numpy._core.multiarray import _reconstruct, scalar
     except ImportError:  # pragma: no cover - numpy 1.x
         from numpy.core.multiarray import _reconstruct, scalar
-    dtype_classes = [type(np.dtype(t)) for t in
-                     (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
-                      np.uint32, np.uint64, np.float16, np.float32, np.float64, np.str_)]
+    dtype_classes = [
+        type(np.dtype(t))
+        for t in (np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+                  np.uint64, np.float16, np.float32, np.float64, np.str_)
+    ]
     return [_reconstruct, scalar, np.ndarray, np.dtype] + dtype_classes
 
 
@@ -46,8 +48,7 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     allowed = {'min', 'max', 'current', 'mean'} | set(HistoryBuffer._statistics_methods)
     if obj is HistoryBuffer and name in allowed:
         return getattr(obj, name)
-    raise pickle.UnpicklingError(
-        f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
 
 
 def mmengine_safe_globals() -> List[Any]:
@@ -88,5 +89,7 @@ def install() -> None:
     CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
 
 
-__all__: List[Callable] = ['UnsafeCheckpointError', 'safe_torch_load', 'install',
-                           'register_safe_globals', 'mmengine_safe_globals']
+__all__: List[Callable] = [
+    'UnsafeCheckpointError', 'safe_torch_load', 'install', 'register_safe_globals',
+    'mmengine_safe_globals'
+]

@@ -21,18 +21,23 @@ from mmengine.config import Config, ConfigDict, DictAction
 def add_common_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings in the config, e.g. '
         'train_dataloader.batch_size=8 model.backbone.depth=18')
     parser.add_argument(
-        '--allow-unused-cfg-options', action='store_true',
+        '--allow-unused-cfg-options',
+        action='store_true',
         help='accept --cfg-options whose top-level key no part of a run reads (by default they '
         'are refused: such an override would change nothing)')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none', help='job launcher')
     parser.add_argument(
-        '--no-pin-memory', action='store_true',
-        help='disable the pin_memory option in dataloaders')
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument(
+        '--no-pin-memory', action='store_true', help='disable the pin_memory option in dataloaders')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
@@ -113,7 +118,8 @@ def setup_cpu_distributed(cfg: Config) -> None:
     env_cfg.setdefault('dist_cfg', ConfigDict())
     env_cfg.dist_cfg.backend = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg', None) or ConfigDict(
-        type='MMDistributedDataParallel', broadcast_buffers=False,
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
         find_unused_parameters=cfg.get('find_unused_parameters', False))
     wrapper.device_ids = None
     cfg.model_wrapper_cfg = wrapper
@@ -121,7 +127,9 @@ def setup_cpu_distributed(cfg: Config) -> None:
         torch_dist.init_process_group(backend='gloo')
 
 
-def apply_dataloader_defaults(cfg: Config, fields, no_pin_memory: bool = False,
+def apply_dataloader_defaults(cfg: Config,
+                              fields,
+                              no_pin_memory: bool = False,
                               no_persistent_workers: bool = False) -> None:
     """mmpretrain's dataloader defaults (default_collate, pinned memory, persistent workers) for
     configs in the mmpretrain scope; configs of other scopes keep the runner's defaults."""
@@ -156,8 +164,11 @@ def is_multi_task(loader) -> bool:
             and all(isinstance(v, dict) and 'dataset' in v for v in loader.values()))
 
 
-def resize_options(cfg: Config, height: int, width: int,
-                   fields=('train_dataloader', 'val_dataloader', 'test_dataloader')) -> list:
+def resize_options(
+    cfg: Config,
+    height: int,
+    width: int,
+    fields=('train_dataloader', 'val_dataloader', 'test_dataloader')) -> list:
     """``--cfg-options`` entries that set every ``Resize`` step of the config's loaders to
     ``height x width`` (the demo and the tests shrink the real configs with them).
 

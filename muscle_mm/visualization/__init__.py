@@ -4,5 +4,7 @@ from .optional_tensorboard_vis_backend import OptionalTensorboardVisBackend
 from .overlays import draw_lung_overlays, draw_tb_boxes, select_boxes
 from .roc import plot_roc_curves
 
-__all__ = ['plot_roc_curves', 'draw_lung_overlays', 'draw_tb_boxes', 'select_boxes',
-           'OptionalTensorboardVisBackend']
+__all__ = [
+    'plot_roc_curves', 'draw_lung_overlays', 'draw_tb_boxes', 'select_boxes',
+    'OptionalTensorboardVisBackend'
+]

@@ -35,10 +35,12 @@ class OptionalTensorboardVisBackend(TensorboardVisBackend):
         super().__init__(save_dir)
         self.enabled = tensorboard_available()
         if not self.enabled:
-            print_log('OptionalTensorboardVisBackend: `tensorboard` is not installed, so no '
-                      'TensorBoard events are written (pip install tensorboard turns them on); '
-                      'the other vis backends log as usual.', logger='current',
-                      level=logging.INFO)
+            print_log(
+                'OptionalTensorboardVisBackend: `tensorboard` is not installed, so no '
+                'TensorBoard events are written (pip install tensorboard turns them on); '
+                'the other vis backends log as usual.',
+                logger='current',
+                level=logging.INFO)
 
     def _init_env(self):
         if self.enabled:
@@ -61,7 +63,10 @@ class OptionalTensorboardVisBackend(TensorboardVisBackend):
         if self.enabled:
             super().add_scalar(name, value, step, **kwargs)
 
-    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None,
+    def add_scalars(self,
+                    scalar_dict: dict,
+                    step: int = 0,
+                    file_path: Optional[str] = None,
                     **kwargs) -> None:
         if self.enabled:
             super().add_scalars(scalar_dict, step, file_path, **kwargs)

@@ -19,12 +19,13 @@ def _show(ax, image: np.ndarray) -> None:
     ax.imshow(_gray(image), cmap='gray', **limits)
 
 
-def draw_lung_overlays(images: Sequence[np.ndarray],
-                       gt_masks: Sequence[np.ndarray],
-                       pred_masks: Dict[str, Sequence[np.ndarray]],
-                       out_file: str,
-                       row_titles: Optional[Sequence[str]] = None,
-                       missing: Sequence[str] = ()) -> str:
+def draw_lung_overlays(
+    images: Sequence[np.ndarray],
+    gt_masks: Sequence[np.ndarray],
+    pred_masks: Dict[str, Sequence[np.ndarray]],
+    out_file: str,
+    row_titles: Optional[Sequence[str]] = None,
+    missing: Sequence[str] = ()) -> str:
     """One row per image, one column per initialization: the X-ray in gray, the predicted lung
     filled in red, the ground-truth outline in green (as the paper's Fig. 3).
 
@@ -59,8 +60,8 @@ def draw_lung_overlays(images: Sequence[np.ndarray],
             if r == 0:
                 ax.set_title(name, fontsize=10)
         if row_titles:
-            axes[r][0].text(0, -0.02, row_titles[r], transform=axes[r][0].transAxes, va='top',
-                            fontsize=6)
+            axes[r][0].text(
+                0, -0.02, row_titles[r], transform=axes[r][0].transAxes, va='top', fontsize=6)
     if missing:
         fig.suptitle(f'no predictions (not run): {", ".join(missing)}', fontsize=8)
     return save_figure(fig, out_file)
@@ -75,7 +76,9 @@ def _iou(box: tuple, others: np.ndarray) -> np.ndarray:
     return inter / np.maximum(area + areas - inter, 1e-9)
 
 
-def select_boxes(boxes: Sequence[tuple], score_thr: float = 0.3, nms_iou: float = 0.5,
+def select_boxes(boxes: Sequence[tuple],
+                 score_thr: float = 0.3,
+                 nms_iou: float = 0.5,
                  top_k: int = 5) -> List[tuple]:
     """The predictions a reader can read: score >= ``score_thr``, then class-agnostic NMS at
     ``nms_iou`` (mmdet's NMS is per class: an active and a latent box on one lesion both stay),
@@ -119,15 +122,31 @@ def draw_tb_boxes(images: Sequence[np.ndarray],
             drawn = select_boxes(pred_boxes[name][r], score_thr, nms_iou, top_k)
             # ground-truth names above their box, predictions below theirs
             shown = [(b, GT_COLOR, class_names[int(b[4])], True) for b in gt_boxes[r]]
-            shown += [(b, PRED_COLOR, f'{class_names[int(b[4])]} {b[5]:.2f}', False)
-                      for b in drawn]
+            shown += [(b, PRED_COLOR, f'{class_names[int(b[4])]} {b[5]:.2f}', False) for b in drawn]
             for (x1, y1, x2, y2, *_), color, text, above in shown:
-                ax.add_patch(Rectangle((x1, y1), x2 - x1, y2 - y1, fill=False, edgecolor=color,
-                                       linewidth=1.2))
-                ax.text(x1, y1 if above else y2, text, color=color, fontsize=6,
-                        va='bottom' if above else 'top')
-            ax.text(0.99, 0.01, f'{len(drawn)} of {len(pred_boxes[name][r])} boxes',
-                    transform=ax.transAxes, ha='right', va='bottom', fontsize=6, color='white')
+                ax.add_patch(
+                    Rectangle((x1, y1),
+                              x2 - x1,
+                              y2 - y1,
+                              fill=False,
+                              edgecolor=color,
+                              linewidth=1.2))
+                ax.text(
+                    x1,
+                    y1 if above else y2,
+                    text,
+                    color=color,
+                    fontsize=6,
+                    va='bottom' if above else 'top')
+            ax.text(
+                0.99,
+                0.01,
+                f'{len(drawn)} of {len(pred_boxes[name][r])} boxes',
+                transform=ax.transAxes,
+                ha='right',
+                va='bottom',
+                fontsize=6,
+                color='white')
             ax.set_axis_off()
             if r == 0:
                 ax.set_title(f'{name} (green GT, red pred)', fontsize=9)

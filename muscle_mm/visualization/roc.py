@@ -25,8 +25,8 @@ def plot_roc_curves(curves: Dict[str, Curve],
     as "name: no predictions (not run)" so that a reader sees they are absent, not hidden.
     """
     if not curves:
-        raise ValueError('plot_roc_curves: no curves to draw'
-                         + (f' (no predictions: {", ".join(missing)})' if missing else ''))
+        raise ValueError('plot_roc_curves: no curves to draw' +
+                         (f' (no predictions: {", ".join(missing)})' if missing else ''))
     fig, ax = new_figure(1, 1, size=(5.2, 5.0))
     ax = ax[0][0]
     metrics = {}
@@ -41,8 +41,12 @@ def plot_roc_curves(curves: Dict[str, Curve],
     for name in missing:  # a legend entry without a line
         ax.plot([], [], ls='none', label=f'{name}: no predictions (not run)')
     ax.plot([0, 1], [0, 1], ls='--', lw=0.8, color='grey')
-    ax.set(xlim=(0, 1), ylim=(0, 1.01), xlabel='False positive rate (1 - specificity)',
-           ylabel='True positive rate (sensitivity)', title=title or 'ROC')
+    ax.set(
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+        xlabel='False positive rate (1 - specificity)',
+        ylabel='True positive rate (sensitivity)',
+        title=title or 'ROC')
     ax.legend(loc='lower right', fontsize=8)
     save_figure(fig, out_file)
     return metrics

@@ -23,14 +23,19 @@ def checkpoints(tmp_path_factory):
     TORCH_HOME (where mmengine looks for torchvision://resnet18)."""
     from mmpretrain.models import ResNet
     torch.manual_seed(0)
-    state = {k: v + torch.rand_like(v) if v.is_floating_point() else v
-             for k, v in ResNet(depth=18).state_dict().items()}
+    state = {
+        k: v + torch.rand_like(v) if v.is_floating_point() else v
+        for k, v in ResNet(depth=18).state_dict().items()
+    }
     d = tmp_path_factory.mktemp('ckpt')
     torch.save(dict(state_dict={f'backbone.{k}': v for k, v in state.items()}), d / 'stage.pth')
     hub = d / 'torch_home' / 'hub' / 'checkpoints'
     os.makedirs(hub)
-    torch.save(dict(state, **{'fc.weight': torch.zeros(1000, 512), 'fc.bias': torch.zeros(1000)}),
-               hub / 'resnet18-f37072fd.pth')
+    torch.save(
+        dict(state, **{
+            'fc.weight': torch.zeros(1000, 512),
+            'fc.bias': torch.zeros(1000)
+        }), hub / 'resnet18-f37072fd.pth')
     return state, str(d / 'stage.pth'), str(d / 'torch_home')
 
 
@@ -52,9 +57,9 @@ def _norm_mode(backbone):
     with torch.no_grad():
         backbone(torch.randn(2, 3, 64, 40))
     updated = all(not torch.equal(b, m.running_mean) for b, m in zip(before, norms))
-    return ({type(m).__name__ for m in norms}, all(p.requires_grad for m in norms
-                                                     for p in m.parameters()),
-            all(m.training for m in norms), updated)
+    return ({type(m).__name__
+             for m in norms}, all(p.requires_grad for m in norms
+                                  for p in m.parameters()), all(m.training for m in norms), updated)
 
 
 @pytest.mark.parametrize('task', TASKS)
@@ -80,13 +85,14 @@ def test_scratch_is_kaiming_with_bn_one_zero_on_every_task(task, checkpoints):
     backbone = _backbone(task, 'scratch', checkpoints[1])
     norms = {n: m for n, m in backbone.named_modules() if isinstance(m, _BatchNorm)}
     assert len(norms) == 20  # stem + 2 per block x 8 blocks + 3 downsample
-    not_one = [n for n, m in norms.items() if not (torch.all(m.weight == 1)
-                                                  and torch.all(m.bias == 0))]
+    not_one = [
+        n for n, m in norms.items() if not (torch.all(m.weight == 1) and torch.all(m.bias == 0))
+    ]
     assert not not_one, f'{task}: BN not 1/0 (zero-init residual?): {not_one}'
     for name, m in backbone.named_modules():
         if isinstance(m, torch.nn.Conv2d):  # Kaiming normal, fan_out, ReLU
             fan_out = m.out_channels * m.kernel_size[0] * m.kernel_size[1]
-            ratio = m.weight.std().item() / (2 / fan_out) ** 0.5
+            ratio = m.weight.std().item() / (2 / fan_out)**0.5
             assert abs(ratio - 1) < 0.15, f'{task} {name}: std ratio {ratio:.3f} to Kaiming'
 
 

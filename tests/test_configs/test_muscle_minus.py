@@ -13,8 +13,8 @@ from _helpers import REPO
 
 CONFIGS = osp.join(REPO, 'configs', 'muscle')
 # Names the MUSCLE-- schedule file defines for its configs to pick (not settings themselves).
-HELPERS = set(Config.fromfile(osp.join(REPO, 'configs', '_base_', 'schedules',
-                                       'muscle_minus.py')).to_dict())
+HELPERS = set(
+    Config.fromfile(osp.join(REPO, 'configs', '_base_', 'schedules', 'muscle_minus.py')).to_dict())
 
 
 def resolved(name):
@@ -29,8 +29,8 @@ def test_only_the_three_devices_differ(depth):
     differ = sorted(k for k in muscle.keys() | minus.keys() if muscle.get(k) != minus.get(k))
     assert differ == ['custom_hooks', 'param_scheduler', 'train_cfg']
     # 1. reshuffled order -> fixed; the loop otherwise the same
-    assert (muscle['train_cfg']['task_order'], minus['train_cfg']['task_order']) == (
-        'shuffle', 'fixed')
+    assert (muscle['train_cfg']['task_order'], minus['train_cfg']['task_order']) == ('shuffle',
+                                                                                     'fixed')
     assert dict(muscle['train_cfg'], task_order=None) == dict(minus['train_cfg'], task_order=None)
     # 2. cyclic cosine (eq. 1) -> plain cosine annealing over the rounds
     assert [s['type'] for s in muscle['param_scheduler']] == ['CyclicCosineLR']
@@ -49,11 +49,17 @@ def param_groups(name):
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
-    by_param = {id(p): (g['lr'], g['weight_decay']) for g in wrapper.param_groups
-                for p in g['params']}
+    by_param = {
+        id(p): (g['lr'], g['weight_decay'])
+        for g in wrapper.param_groups
+        for p in g['params']
+    }
     names = dict(model.named_parameters())
-    bn = {f'backbone.{n}.{k}' for n, m in model.backbone.named_modules()
-          if isinstance(m, _BatchNorm) for k, _ in m.named_parameters()}
+    bn = {
+        f'backbone.{n}.{k}'
+        for n, m in model.backbone.named_modules() if isinstance(m, _BatchNorm)
+        for k, _ in m.named_parameters()
+    }
     return {n: by_param[id(p)] for n, p in names.items()}, bn
 
 

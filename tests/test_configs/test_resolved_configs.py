@@ -11,8 +11,8 @@ from mmengine.config import Config
 from muscle_mm.utils.cli_config import read_keys
 from _helpers import REPO
 
-FINETUNE = sorted(p for p in glob.glob(osp.join(REPO, 'configs', 'finetune', '*', '*.py'))
-                  if '_base_' not in p)
+FINETUNE = sorted(
+    p for p in glob.glob(osp.join(REPO, 'configs', 'finetune', '*', '*.py')) if '_base_' not in p)
 CONTINUAL = sorted(glob.glob(osp.join(REPO, 'configs', 'muscle', 'muscle_*.py')))
 ALL = sorted(glob.glob(osp.join(REPO, 'configs', '**', '*.py'), recursive=True))
 # Read outside the Runner: custom_imports while the file is read; tta_model by mmseg's own
@@ -44,8 +44,10 @@ def test_the_continual_stage_binds_all_four_tasks():
                 'test_evaluator'):
         assert list(cfg[key]) == tasks, key
     # one task's override leaves its twin (the same definition) alone
-    cfg.merge_from_dict({'model.tasks.pneumonia.head.num_classes': 3,
-                         'train_dataloader.pneumonia.batch_size': 2})
+    cfg.merge_from_dict({
+        'model.tasks.pneumonia.head.num_classes': 3,
+        'train_dataloader.pneumonia.batch_size': 2
+    })
     assert cfg.model.tasks.mura.head.num_classes == 2
     assert cfg.train_dataloader.mura.batch_size == 32
 
@@ -54,6 +56,8 @@ def test_the_continual_stage_binds_all_four_tasks():
 def test_no_function_is_defined_in_a_config(path):
     with open(path, encoding='utf-8') as f:
         tree = ast.parse(f.read())
-    defs = [getattr(n, 'name', 'lambda') for n in ast.walk(tree)
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))]
+    defs = [
+        getattr(n, 'name', 'lambda') for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
+    ]
     assert not defs, f'{rel(path)} defines {defs}'

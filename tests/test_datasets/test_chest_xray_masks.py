@@ -27,8 +27,8 @@ def mmseg_scope():
 
 @pytest.fixture(scope='module')
 def kaggle(tmp_path_factory):
-    return synth.generate(str(tmp_path_factory.mktemp('lung')), num=NUM, seed=0,
-                          montgomery_set=True)
+    return synth.generate(
+        str(tmp_path_factory.mktemp('lung')), num=NUM, seed=0, montgomery_set=True)
 
 
 def build(root, **kwargs):
@@ -101,8 +101,9 @@ def test_pipeline_gives_binary_label_map_equal_to_the_mask(kaggle):
 @pytest.mark.parametrize('mask_mode', ['rgb', '16bit'])
 def test_rgb_and_16bit_masks_give_the_same_label_maps(tmp_path, mask_mode):
     gray = synth.generate(str(tmp_path / 'gray'), num=6, seed=5)
-    other = synth.generate(str(tmp_path / mask_mode), num=6, seed=5, mask_mode=mask_mode,
-                           data_prefix=True)  # also the older data/Lung Segmentation root
+    other = synth.generate(
+        str(tmp_path / mask_mode), num=6, seed=5, mask_mode=mask_mode,
+        data_prefix=True)  # also the older data/Lung Segmentation root
     a, b = build(gray, pipeline=PIPELINE), build(other, pipeline=PIPELINE)
     assert len(a) == len(b) > 0
     for i in range(len(a)):

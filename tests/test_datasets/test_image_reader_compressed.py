@@ -23,8 +23,12 @@ from muscle_mm.datasets import image_reader
 from muscle_mm.datasets.base import DatasetFormatError
 
 # pydicom plugin label -> the packages (import names) behind it
-PACKAGES_OF_PLUGIN = {'pylibjpeg': ('libjpeg', 'openjpeg', 'rle'), 'pillow': ('PIL', ),
-                      'gdcm': ('gdcm', ), 'pyjpegls': ('jpeg_ls', )}
+PACKAGES_OF_PLUGIN = {
+    'pylibjpeg': ('libjpeg', 'openjpeg', 'rle'),
+    'pillow': ('PIL', ),
+    'gdcm': ('gdcm', ),
+    'pyjpegls': ('jpeg_ls', )
+}
 
 
 @pytest.fixture
@@ -34,14 +38,20 @@ def uninstall(monkeypatch):
 
     def _uninstall(uid, *plugins):
         decoder = get_decoder(uid)
-        deps = {p: importlib.import_module(f'pydicom.pixels.decoders.{p}')
-                .DECODER_DEPENDENCIES.get(uid, ()) for p in plugins}
-        monkeypatch.setattr(decoder, '_available',
-                            {k: v for k, v in decoder._available.items() if k not in plugins})
+        deps = {
+            p: importlib.import_module(f'pydicom.pixels.decoders.{p}').DECODER_DEPENDENCIES.get(
+                uid, ())
+            for p in plugins
+        }
+        monkeypatch.setattr(decoder, '_available', {
+            k: v
+            for k, v in decoder._available.items() if k not in plugins
+        })
         monkeypatch.setattr(decoder, '_unavailable', {**decoder._unavailable, **deps})
         gone.update(m for p in plugins for m in PACKAGES_OF_PLUGIN[p])
         monkeypatch.setattr(image_reader, '_installed',
                             lambda module: module not in gone and _real_installed(module))
+
     return _uninstall
 
 
@@ -90,8 +100,8 @@ def test_jpeg2000_fixture_decodes_like_its_uncompressed_twin(tmp_path):
     arr = xray_16bit()
     j2k = write_dicom(tmp_path / 'j2k.dcm', arr, JPEG2000Lossless)
     assert str(pydicom.dcmread(j2k).file_meta.TransferSyntaxUID) == JPEG2000Lossless
-    np.testing.assert_array_equal(image_reader.read_gray(j2k),
-                                  image_reader.read_gray(write_dicom(tmp_path / 'raw.dcm', arr)))
+    np.testing.assert_array_equal(
+        image_reader.read_gray(j2k), image_reader.read_gray(write_dicom(tmp_path / 'raw.dcm', arr)))
 
 
 def test_missing_jpeg2000_decoder_names_file_syntax_and_package(tmp_path, uninstall):
@@ -153,8 +163,9 @@ def test_every_compressed_syntax_pydicom_decodes_is_listed():
     pydicom decodes itself (RLE) may be absent."""
     import pydicom.pixels.decoders as decoders
     from pydicom.pixels.decoders.base import Decoder
-    encapsulated = [d for d in vars(decoders).values()
-                    if isinstance(d, Decoder) and d.is_encapsulated]
+    encapsulated = [
+        d for d in vars(decoders).values() if isinstance(d, Decoder) and d.is_encapsulated
+    ]
     assert len(encapsulated) >= 12
     for decoder in encapsulated:
         assert (str(decoder.UID) in image_reader._DECODERS_OF_SYNTAX

@@ -22,8 +22,7 @@ def kaggle(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def official(tmp_path_factory):
-    return synth.generate(str(tmp_path_factory.mktemp('iu_o')), num=NUM, seed=0,
-                          layout='official')
+    return synth.generate(str(tmp_path_factory.mktemp('iu_o')), num=NUM, seed=0, layout='official')
 
 
 def infos(ds):
@@ -59,8 +58,8 @@ def test_kaggle_layout(kaggle):
 def test_unlisted_image_is_kept_and_missing_one_is_an_error(kaggle, tmp_path):
     root = copy(kaggle, tmp_path)
     img_dir = osp.join(root, 'images', 'images_normalized')
-    shutil.copy(osp.join(img_dir, '1_IM-0001-4001.dcm.png'),
-                osp.join(img_dir, '99_IM-0099-4001.dcm.png'))
+    shutil.copy(
+        osp.join(img_dir, '1_IM-0001-4001.dcm.png'), osp.join(img_dir, '99_IM-0099-4001.dcm.png'))
     ds = IndianaCXR(data_root=root)
     extra = [i for i in infos(ds) if i['img_path'].endswith('99_IM-0099-4001.dcm.png')]
     assert len(extra) == 1 and extra[0]['uid'] == 99 and extra[0]['projection'] is None

@@ -42,8 +42,10 @@ def sets(tmp_path_factory):
 
 
 def pool_of(sets):
-    return image_sets_from_configs([dict(type='MontgomeryCXR', data_root=sets['mont']),
-                                    dict(type='ShenzhenCXR', data_root=sets['china'])])
+    return image_sets_from_configs([
+        dict(type='MontgomeryCXR', data_root=sets['mont']),
+        dict(type='ShenzhenCXR', data_root=sets['china'])
+    ])
 
 
 def test_name_stem_and_unique_name_keys():
@@ -63,18 +65,20 @@ def test_name_stem_and_unique_name_keys():
 def test_detects_name_exact_and_resized_reencoded_copies(sets):
     pool = pool_of(sets)
     assert set(pool) == {'MontgomeryCXR[train]', 'ShenzhenCXR[train]'}
-    report = find_leakage(pool, {'leaky': image_folder(sets['leaky']),
-                                 'clean': image_folder(sets['clean'])})
+    report = find_leakage(pool, {
+        'leaky': image_folder(sets['leaky']),
+        'clean': image_folder(sets['clean'])
+    })
     assert report.has_leakage
     pairs = {(p.pool, p.downstream): p for p in report.pairs}
     mc = pairs[('MontgomeryCXR[train]', 'leaky')]
     assert [osp.basename(m.eval_path) for m in mc.by('name')] == ['MCUCXR_0002_1.png']
-    assert [(osp.basename(m.eval_path), osp.basename(m.pool_path)) for m in mc.by('hash')] == [
-        ('resized.jpg', 'MCUCXR_0004_1.png')]
+    assert [(osp.basename(m.eval_path), osp.basename(m.pool_path))
+            for m in mc.by('hash')] == [('resized.jpg', 'MCUCXR_0004_1.png')]
     assert mc.by('md5') == []
     sz = pairs[('ShenzhenCXR[train]', 'leaky')]
-    assert [(osp.basename(m.eval_path), osp.basename(m.pool_path)) for m in sz.by('md5')] == [
-        ('exact_copy.png', 'CHNCXR_0003_0.png')]
+    assert [(osp.basename(m.eval_path), osp.basename(m.pool_path))
+            for m in sz.by('md5')] == [('exact_copy.png', 'CHNCXR_0003_0.png')]
     assert sz.by('hash') == [] and sz.by('name') == []
     # Different phantoms, however alike, are not reported.
     assert not pairs[('MontgomeryCXR[train]', 'clean')].matches
@@ -120,17 +124,16 @@ def load_tool():
 def test_cli_from_config_and_explicit_args(sets, tmp_path, capsys):
     tool = load_tool()
     cfg = tmp_path / 'leak_cfg.py'
-    cfg.write_text(
-        f"pretrain_pool = dict(type='XRayPretrainPool', datasets=["
-        f"dict(type='MontgomeryCXR', data_root={sets['mont']!r}),"
-        f"dict(type='ShenzhenCXR', data_root={sets['china']!r})])\n"
-        f"downstream_eval = [dict(type='ShenzhenCXR', data_root={sets['china']!r})]\n")
+    cfg.write_text(f"pretrain_pool = dict(type='XRayPretrainPool', datasets=["
+                   f"dict(type='MontgomeryCXR', data_root={sets['mont']!r}),"
+                   f"dict(type='ShenzhenCXR', data_root={sets['china']!r})])\n"
+                   f"downstream_eval = [dict(type='ShenzhenCXR', data_root={sets['china']!r})]\n")
     assert tool.main([str(cfg)]) == 0  # reported, but not an error without --strict
     assert tool.main([str(cfg), '--strict', '--no-content']) == 1
     out = capsys.readouterr().out
     assert 'ShenzhenCXR[train] -> ShenzhenCXR[train]: 4/4 downstream images leaked' in out
-    assert tool.main(['--pool', f'MontgomeryCXR:{sets["mont"]}', '--eval-dir', sets['clean'],
-                      '--strict']) == 0
+    assert tool.main(
+        ['--pool', f'MontgomeryCXR:{sets["mont"]}', '--eval-dir', sets['clean'], '--strict']) == 0
     assert 'No leakage found.' in capsys.readouterr().out
     with pytest.raises(SystemExit, match='TYPE:DATA_ROOT'):
         tool.main(['--pool', 'MontgomeryCXR', '--eval-dir', sets['clean']])
@@ -140,17 +143,21 @@ def test_generated_nlm_copies_are_found_by_content(tmp_path):
     # As in the real data, ChestXrayMasks' CXR_png holds the Shenzhen / Montgomery images
     # themselves, so its val/test cases that the generated NLM sets also have leak by md5.
     roots = generate_all(str(tmp_path), only=['ShenzhenCXR', 'MontgomeryCXR', 'ChestXrayMasks'])
-    pool = image_sets_from_configs([dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
-                                    dict(type='MontgomeryCXR', data_root=roots['MontgomeryCXR'])])
+    pool = image_sets_from_configs([
+        dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
+        dict(type='MontgomeryCXR', data_root=roots['MontgomeryCXR'])
+    ])
     evals = image_sets_from_configs({
-        f'ChestXrayMasks[{s}]': dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'],
-                                     split=s) for s in ('val', 'test')})
+        f'ChestXrayMasks[{s}]':
+        dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'], split=s)
+        for s in ('val', 'test')
+    })
     report = find_leakage(pool, evals)
     matches = [m for p in report.pairs for m in p.matches]
-    by_md5 = {(osp.basename(m.eval_path), osp.basename(m.pool_path)) for m in matches
-              if m.how == 'md5'}
-    by_name = {(osp.basename(m.eval_path), osp.basename(m.pool_path)) for m in matches
-               if m.how == 'name'}
+    by_md5 = {(osp.basename(m.eval_path), osp.basename(m.pool_path))
+              for m in matches if m.how == 'md5'}
+    by_name = {(osp.basename(m.eval_path), osp.basename(m.pool_path))
+               for m in matches if m.how == 'name'}
     assert by_md5 and by_md5 == by_name  # every shared name is the same image, and only those
     assert all(a == b for a, b in by_md5)
     assert not [m for m in matches if m.how == 'hash']  # different cases never look alike
@@ -162,9 +169,10 @@ def test_generated_nlm_copies_are_found_by_content(tmp_path):
 
 
 def test_cli_repeated_options_accumulate():
-    args = load_tool().parse_args(['--pool', 'MontgomeryCXR:a', '--pool', 'ShenzhenCXR:b',
-                                   '--eval', 'TBX11K:c:val', 'TBX11K:c:test', '--eval-dir', 'x',
-                                   '--eval-dir', 'y'])
+    args = load_tool().parse_args([
+        '--pool', 'MontgomeryCXR:a', '--pool', 'ShenzhenCXR:b', '--eval', 'TBX11K:c:val',
+        'TBX11K:c:test', '--eval-dir', 'x', '--eval-dir', 'y'
+    ])
     assert args.pool == ['MontgomeryCXR:a', 'ShenzhenCXR:b']
     assert args.eval == ['TBX11K:c:val', 'TBX11K:c:test'] and args.eval_dir == ['x', 'y']
 
@@ -174,8 +182,10 @@ def test_shipped_configs_paper_pool_leaks_leakfree_pool_does_not(tmp_path, monke
     generate_all(str(root / 'data'))  # the configs' data roots are data/<Name>
     monkeypatch.chdir(root)
     tool = load_tool()
-    opts = ['--cfg-options', 'train_dataloader.dataset.match.workers=0',
-            f'train_dataloader.dataset.match.cache_file={root}/hashes.npz']
+    opts = [
+        '--cfg-options', 'train_dataloader.dataset.match.workers=0',
+        f'train_dataloader.dataset.match.cache_file={root}/hashes.npz'
+    ]
     paper = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18.py')
     assert tool.main([paper, '--strict'] + opts) == 1
     out = capsys.readouterr().out

@@ -50,8 +50,8 @@ def test_generated_csvs_are_headerless_with_prefix(mura):
     lines = csv_lines(mura, 'train_image_paths.csv')
     assert all(line.startswith('MURA-v1.1/train/XR_') for line in lines)
     studies = csv_lines(mura, 'valid_labeled_studies.csv')
-    assert all(line.startswith('MURA-v1.1/valid/') and line[-3:] in ('/,0', '/,1')
-               for line in studies)
+    assert all(
+        line.startswith('MURA-v1.1/valid/') and line[-3:] in ('/,0', '/,1') for line in studies)
     total = len(lines) + len(csv_lines(mura, 'valid_image_paths.csv'))
     assert total == NUM
 
@@ -104,16 +104,17 @@ def test_split_file_stable_and_reused(mura):
 
 
 def test_data_root_may_be_the_mura_folder(mura, tmp_path):
-    ds = build(osp.join(mura, 'MURA-v1.1'), split_mode='official',
-               split_file=str(tmp_path / 's.json'))
+    ds = build(
+        osp.join(mura, 'MURA-v1.1'), split_mode='official', split_file=str(tmp_path / 's.json'))
     assert len(ds) == len(csv_lines(mura, 'train_image_paths.csv'))
     build(osp.join(mura, 'MURA-v1.1'), split_file=str(tmp_path / 's.json'))
     assert osp.isfile(tmp_path / 's.json')
 
 
 def test_pipeline_reads_gray_and_rgb_pngs(mura):
-    ds = build(mura, split_mode='official',
-               pipeline=[dict(type='LoadXRayImage'), dict(type='PackInputs')])
+    ds = build(
+        mura, split_mode='official', pipeline=[dict(type='LoadXRayImage'),
+                                               dict(type='PackInputs')])
     ndims = [cv2.imread(i['img_path'], cv2.IMREAD_UNCHANGED).ndim for i in infos(ds)]
     for i in (ndims.index(3), ndims.index(2)):
         img = ds[i]['inputs'].numpy()

@@ -22,13 +22,18 @@ def kaggle(tmp_path_factory):
 
 @pytest.fixture(scope='module')
 def flat_v2020(tmp_path_factory):
-    return synth.generate(str(tmp_path_factory.mktemp('nih_flat')), num=NUM, seed=1,
-                          layout='flat', v2020=True, junk=True)
+    return synth.generate(
+        str(tmp_path_factory.mktemp('nih_flat')),
+        num=NUM,
+        seed=1,
+        layout='flat',
+        v2020=True,
+        junk=True)
 
 
 def entries(root):
-    name = 'Data_Entry_2017_v2020.csv' if osp.isfile(
-        osp.join(root, 'Data_Entry_2017_v2020.csv')) else 'Data_Entry_2017.csv'
+    name = 'Data_Entry_2017_v2020.csv' if osp.isfile(osp.join(
+        root, 'Data_Entry_2017_v2020.csv')) else 'Data_Entry_2017.csv'
     with open(osp.join(root, name), newline='') as f:
         return {r['Image Index']: r for r in csv.DictReader(f)}
 
@@ -146,5 +151,4 @@ def test_empty_split_and_missing_folders(kaggle, tmp_path):
 def test_indexing_logs_progress(kaggle, log_lines):
     NIHChestXray14(data_root=kaggle, split='all', progress_interval=5)
     progress = [ln for ln in log_lines if 'indexed' in ln]
-    assert [ln.split('indexed ')[1].split(' ')[0] for ln in progress] == ['5/12', '10/12',
-                                                                         '12/12']
+    assert [ln.split('indexed ')[1].split(' ')[0] for ln in progress] == ['5/12', '10/12', '12/12']

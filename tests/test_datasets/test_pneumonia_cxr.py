@@ -79,8 +79,9 @@ def test_split_file_is_stable_across_runs(kaggle):
     assert sum(saved['counts'].values()) == NUM and saved['seed'] == 0
     train = build(kaggle, split='train')
     assert open(path, 'rb').read() == raw
-    assert sorted(osp.relpath(train.get_data_info(i)['img_path'], osp.join(kaggle, 'chest_xray'))
-                  for i in range(len(train))) == sorted(saved['splits']['train'])
+    assert sorted(
+        osp.relpath(train.get_data_info(i)['img_path'], osp.join(kaggle, 'chest_xray'))
+        for i in range(len(train))) == sorted(saved['splits']['train'])
     other = build(kaggle, split='train', seed=1)
     assert osp.isfile(osp.join(kaggle, 'muscle_mm_splits', 'PneumoniaCXR_seed1.json'))
     assert {other.get_data_info(i)['img_path'] for i in range(len(other))} != \
@@ -101,9 +102,12 @@ def test_official_split_uses_kaggle_folders(kaggle, tmp_path):
 
 @pytest.mark.parametrize('variant', ['no_quirks', 'root_is_chest_xray', 'only_duplicate'])
 def test_layout_variants(tmp_path, variant):
-    root = synth.generate(str(tmp_path / 'd'), num=10, seed=2,
-                          duplicate_tree=variant != 'no_quirks',
-                          macosx_junk=variant != 'no_quirks')
+    root = synth.generate(
+        str(tmp_path / 'd'),
+        num=10,
+        seed=2,
+        duplicate_tree=variant != 'no_quirks',
+        macosx_junk=variant != 'no_quirks')
     if variant == 'root_is_chest_xray':
         root = osp.join(root, 'chest_xray')
     if variant == 'only_duplicate':
@@ -122,10 +126,15 @@ def test_mendeley_layout_without_val(tmp_path):
 
 
 def test_pipeline_delivers_gray3_images_and_labels(kaggle):
-    ds = build(kaggle, split='train', split_mode='official',
-               pipeline=[dict(type='LoadXRayImage'), dict(type='PackInputs')])
-    on_disk = [cv2.imread(ds.get_data_info(i)['img_path'], cv2.IMREAD_UNCHANGED).ndim
-               for i in range(len(ds))]
+    ds = build(
+        kaggle,
+        split='train',
+        split_mode='official',
+        pipeline=[dict(type='LoadXRayImage'), dict(type='PackInputs')])
+    on_disk = [
+        cv2.imread(ds.get_data_info(i)['img_path'], cv2.IMREAD_UNCHANGED).ndim
+        for i in range(len(ds))
+    ]
     picks = [on_disk.index(3), on_disk.index(2)]  # one RGB and one gray JPEG
     for i in picks:
         out = ds[i]

@@ -28,9 +28,11 @@ def lung(roots, split, **kw):
 
 def test_downstream_images_are_counted_and_optionally_excluded(data, log_lines):
     _, roots = data
-    sources = [dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
-               dict(type='MontgomeryCXR', data_root=roots['MontgomeryCXR']),
-               lung(roots, 'train')]
+    sources = [
+        dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
+        dict(type='MontgomeryCXR', data_root=roots['MontgomeryCXR']),
+        lung(roots, 'train')
+    ]
     down = [lung(roots, 'val'), lung(roots, 'test')]
     evals = image_sets_from_configs({f'ChestXrayMasks[{c["split"]}]': c for c in down})
     pool = XRayPretrainPool(datasets=sources, downstream=down)
@@ -58,22 +60,32 @@ def test_downstream_images_are_counted_and_optionally_excluded(data, log_lines):
     assert any('dropped from the pool (exclude_downstream=True)' in ln for ln in log_lines)
 
 
-@pytest.mark.parametrize('change', [dict(seed=1), dict(split_mode='official'),
-                                    dict(proportions=(1, 1, 1))])
+@pytest.mark.parametrize(
+    'change', [dict(seed=1), dict(split_mode='official'),
+               dict(proportions=(1, 1, 1))])
 def test_split_definition_mismatch_is_an_error(data, tmp_path, change):
     _, roots = data
     cfg = dict(type='PneumoniaCXR', data_root=roots['PneumoniaCXR'])
     key = next(iter(change))
     if key == 'proportions':  # another split file, too, so the file check cannot catch it
         change = dict(change, split_file=str(tmp_path / 'p.json'))
-    with pytest.raises(ValueError, match=f'PneumoniaCXR\\[train\\] and downstream '
-                       f'PneumoniaCXR\\[test\\].*different split definitions.*{key}.*'
-                       'xray_splits.py'):
-        XRayPretrainPool(datasets=[dict(cfg, split='train')],
-                         downstream=[dict(cfg, split='test', **change)])
+    with pytest.raises(
+            ValueError,
+            match=f'PneumoniaCXR\\[train\\] and downstream '
+            f'PneumoniaCXR\\[test\\].*different split definitions.*{key}.*'
+            'xray_splits.py'):
+        XRayPretrainPool(
+            datasets=[dict(cfg, split='train')], downstream=[dict(cfg, split='test', **change)])
     # the same definition spelled out (split_dir = the default folder) is accepted
-    ok = XRayPretrainPool(datasets=[dict(cfg, split='train')], downstream=[dict(
-        cfg, split='test', seed=0, split_dir=osp.join(roots['PneumoniaCXR'], 'muscle_mm_splits'))])
+    ok = XRayPretrainPool(
+        datasets=[dict(cfg, split='train')],
+        downstream=[
+            dict(
+                cfg,
+                split='test',
+                seed=0,
+                split_dir=osp.join(roots['PneumoniaCXR'], 'muscle_mm_splits'))
+        ])
     assert ok.downstream_found == {'PneumoniaCXR[test]': 0}
 
 

@@ -96,8 +96,8 @@ def test_stale_split_file_is_an_error_never_a_silent_resplit(tmp_path, change, m
     path = str(tmp_path / 'split.json')
     load_or_create_split(path, 'MURA', items, None, (8, 1, 1), 0)
     before = open(path, 'rb').read()
-    kwargs = dict(split_file=path, dataset='MURA', items=items, groups=None,
-                  proportions=(8, 1, 1), seed=0)
+    kwargs = dict(
+        split_file=path, dataset='MURA', items=items, groups=None, proportions=(8, 1, 1), seed=0)
     if change == 'remove':
         kwargs['items'] = items[1:]
     elif change == 'add':
@@ -131,8 +131,11 @@ def test_patient_ids():
     assert kermany_patient_id('train/PNEUMONIA/person1_virus_6.jpeg') == 'person1'
     assert kermany_patient_id('BACTERIA-1135262-0001.jpeg') == 'id1135262'
     # One child's three radiographs (real Kermany names) are one patient ...
-    same = {kermany_patient_id(n) for n in ('IM-0011-0001.jpeg', 'IM-0011-0001-0001.jpeg',
-                                            'train/NORMAL/IM-0011-0001-0002.jpeg')}
+    same = {
+        kermany_patient_id(n)
+        for n in ('IM-0011-0001.jpeg', 'IM-0011-0001-0001.jpeg',
+                  'train/NORMAL/IM-0011-0001-0002.jpeg')
+    }
     assert same == {'IM-0011'}
     assert kermany_patient_id('NORMAL2-IM-1427-0001.jpeg') == kermany_patient_id(
         'NORMAL2-IM-1427-0001-0002.jpeg') == 'NORMAL2-IM-1427'
@@ -166,8 +169,10 @@ def test_montgomery_same_patient_readings():
     assert nlm_same_patient('normal') is None
     stems = ['MCUCXR_0001_0', 'MCUCXR_0005_1', 'MCUCXR_0009_1', 'MCUCXR_0162_1']
     # 0009 -> 0005 -> 0162: one patient, named after its smallest stem; 0001 alone.
-    ids = nlm_patient_ids(stems, {'MCUCXR_0009_1': 'MCUCXR_0005_1',
-                                  'MCUCXR_0005_1': 'MCUCXR_0162_1'})
+    ids = nlm_patient_ids(stems, {
+        'MCUCXR_0009_1': 'MCUCXR_0005_1',
+        'MCUCXR_0005_1': 'MCUCXR_0162_1'
+    })
     assert ids == ['MCUCXR_0001_0'] + ['MCUCXR_0005_1'] * 3
 
 
@@ -183,8 +188,9 @@ def old_rule_file(path, items, groups):
 
 def test_split_file_from_an_older_grouping_rule_is_refused_never_touched(tmp_path):
     # Rule 1: every NORMAL image its own group; the current rule joins IM-0001's images.
-    items = [f'NORMAL/IM-{i // 3:04d}-0001{"-%04d" % (i % 3) if i % 3 else ""}.jpeg'
-             for i in range(60)]
+    items = [
+        f'NORMAL/IM-{i // 3:04d}-0001{"-%04d" % (i % 3) if i % 3 else ""}.jpeg' for i in range(60)
+    ]
     path = str(tmp_path / 'PneumoniaCXR_seed0.json')
     raw = old_rule_file(path, items, [f'image:{it}' for it in items])
     new_groups = [kermany_patient_id(it) for it in items]
@@ -197,8 +203,14 @@ def test_split_file_from_an_older_grouping_rule_is_refused_never_touched(tmp_pat
         return new_groups
 
     with pytest.raises(DatasetFormatError) as err:
-        load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0,
-                             'patient (IM-NNNN)', grouping_version=2)
+        load_or_create_split(
+            path,
+            'PneumoniaCXR',
+            items,
+            groups, (8, 1, 1),
+            0,
+            'patient (IM-NNNN)',
+            grouping_version=2)
     msg = str(err.value)
     assert 'grouping rule version 1' in msg and 'current rule is version 2' in msg
     assert f'{len(cut)} group(s) lie on two sides' in msg and next(iter(cut)) in msg
@@ -207,14 +219,14 @@ def test_split_file_from_an_older_grouping_rule_is_refused_never_touched(tmp_pat
     # Moved aside as the message says, the split is redrawn under the current rule.
     import os
     os.rename(path, path + '.old')
-    splits = load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0,
-                                  'patient (IM-NNNN)', grouping_version=2)
+    splits = load_or_create_split(
+        path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0, 'patient (IM-NNNN)', grouping_version=2)
     assert straddling_groups(splits, items, new_groups) == {}
     assert json.load(open(path))['grouping_version'] == 2
     # A file of the current rule is read without calling the (costly) grouping again.
     called.clear()
-    assert load_or_create_split(path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0,
-                                grouping_version=2) == splits
+    assert load_or_create_split(
+        path, 'PneumoniaCXR', items, groups, (8, 1, 1), 0, grouping_version=2) == splits
     assert not called
 
 
@@ -226,6 +238,6 @@ def test_item_listed_in_two_splits_is_named(tmp_path):
     saved['splits']['test'].append(saved['splits']['train'][0])
     with open(path, 'w') as f:
         json.dump(saved, f)
-    with pytest.raises(DatasetFormatError,
-                       match=f"1 item.* '{saved['splits']['train'][0]}' in train\\+test"):
+    with pytest.raises(
+            DatasetFormatError, match=f"1 item.* '{saved['splits']['train'][0]}' in train\\+test"):
         load_or_create_split(path, 'MURA', items, None, (8, 1, 1), 0)

@@ -16,8 +16,10 @@ from muscle_mm.datasets.synthetic.phantom import (MURA_BODY_PARTS, chest_phantom
                                                   imwrite, limb_phantom)
 from muscle_mm.datasets.xray_pretrain_pool import build_xray_dataset
 
-ALL_NINE = {'NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABoneAge',
-            'PneumoniaCXR', 'MURA', 'ChestXrayMasks', 'TBX11K'}
+ALL_NINE = {
+    'NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABoneAge', 'PneumoniaCXR',
+    'MURA', 'ChestXrayMasks', 'TBX11K'
+}
 
 
 def rng(seed=0):
@@ -83,10 +85,11 @@ def test_limb_abnormality_is_learnable_by_a_small_cnn():
     r = rng(9)
 
     def data(n):
-        imgs = [limb_phantom(r, 40, 40, MURA_BODY_PARTS[(i // 2) % 7], bool(i % 2))
-                for i in range(n)]
-        return (torch.tensor(np.stack(imgs)[:, None] / 255.0, dtype=torch.float32),
-                torch.arange(n) % 2)
+        imgs = [
+            limb_phantom(r, 40, 40, MURA_BODY_PARTS[(i // 2) % 7], bool(i % 2)) for i in range(n)
+        ]
+        return (torch.tensor(np.stack(imgs)[:, None] / 255.0,
+                             dtype=torch.float32), torch.arange(n) % 2)
 
     xtr, ytr = data(168)
     xte, yte = data(84)
@@ -125,10 +128,12 @@ def test_generate_all_writes_nine_readable_layouts(tmp_path):
         assert len(ds) > 0
         assert all(osp.isfile(ds.get_data_info(i)['img_path']) for i in range(len(ds)))
     # Real file names and headers.
-    assert osp.isfile(osp.join(roots['NIHChestXray14'], 'images_001', 'images',
-                               ds_first_name(roots['NIHChestXray14'])))
-    assert osp.isfile(osp.join(roots['MontgomeryCXR'], 'MontgomerySet', 'ManualMask',
-                               'leftMask', 'MCUCXR_0001_0.png'))
+    assert osp.isfile(
+        osp.join(roots['NIHChestXray14'], 'images_001', 'images',
+                 ds_first_name(roots['NIHChestXray14'])))
+    assert osp.isfile(
+        osp.join(roots['MontgomeryCXR'], 'MontgomerySet', 'ManualMask', 'leftMask',
+                 'MCUCXR_0001_0.png'))
     with open(osp.join(roots['RSNABoneAge'], 'boneage-test-dataset.csv')) as f:
         assert f.readline().strip() == 'Case ID,Sex'
     with pytest.raises(KeyError, match='unknown synthetic'):
@@ -143,22 +148,23 @@ def ds_first_name(root):
 
 def test_generate_synthetic_cli(tmp_path, capsys):
     import importlib.util
-    path = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools',
-                    'dataset_converters', 'generate_synthetic.py')
+    path = osp.join(
+        osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools', 'dataset_converters',
+        'generate_synthetic.py')
     spec = importlib.util.spec_from_file_location('generate_synthetic', path)
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
     assert tool.main([str(tmp_path), '--num', '3', '--only', 'ShenzhenCXR', 'RSNABoneAge']) == 0
     out = capsys.readouterr().out
     assert f'ShenzhenCXR: {tmp_path}/ShenzhenCXR' in out
-    assert osp.isfile(osp.join(str(tmp_path), 'ShenzhenCXR', 'ChinaSet_AllFiles', 'CXR_png',
-                               'CHNCXR_0003_0.png'))
+    assert osp.isfile(
+        osp.join(str(tmp_path), 'ShenzhenCXR', 'ChinaSet_AllFiles', 'CXR_png', 'CHNCXR_0003_0.png'))
     assert osp.isdir(osp.join(str(tmp_path), 'RSNABoneAge', 'boneage-training-dataset'))
 
 
 def test_nlm_images_are_the_same_in_every_set_that_copies_them(tmp_path):
-    roots = generate_all(str(tmp_path), only=['ShenzhenCXR', 'MontgomeryCXR', 'ChestXrayMasks',
-                                              'TBX11K'])
+    roots = generate_all(
+        str(tmp_path), only=['ShenzhenCXR', 'MontgomeryCXR', 'ChestXrayMasks', 'TBX11K'])
 
     def gray(*parts):
         img = cv2.imread(osp.join(*parts), cv2.IMREAD_GRAYSCALE)
@@ -174,8 +180,8 @@ def test_nlm_images_are_the_same_in_every_set_that_copies_them(tmp_path):
         with open(osp.join(sz, 'CXR_png', stem + '.png'), 'rb') as a, open(
                 osp.join(again, 'ChinaSet_AllFiles', 'CXR_png', stem + '.png'), 'rb') as b:
             assert a.read() == b.read()
-    assert not np.array_equal(gray(sz, 'CXR_png', 'CHNCXR_0001_0.png'),
-                              gray(sz, 'CXR_png', 'CHNCXR_0003_0.png'))
+    assert not np.array_equal(
+        gray(sz, 'CXR_png', 'CHNCXR_0001_0.png'), gray(sz, 'CXR_png', 'CHNCXR_0003_0.png'))
     # Lung-mask set: same pixels, and the mask is that image's true lung field (for Montgomery
     # the union of its left/right masks).
     img, truth = shenzhen_cxr.case_image('CHNCXR_0002_1')
@@ -183,8 +189,8 @@ def test_nlm_images_are_the_same_in_every_set_that_copies_them(tmp_path):
     assert np.array_equal(gray(sz, 'CXR_png', 'CHNCXR_0002_1.png'), img)
     assert np.array_equal(gray(lung, 'masks', 'CHNCXR_0002_1_mask.png') > 127, truth > 0)
     for stem in ('MCUCXR_0002_1', 'MCUCXR_0003_0'):  # portrait and landscape
-        assert np.array_equal(gray(lung, 'CXR_png', stem + '.png'), gray(mc, 'CXR_png',
-                                                                          stem + '.png'))
+        assert np.array_equal(
+            gray(lung, 'CXR_png', stem + '.png'), gray(mc, 'CXR_png', stem + '.png'))
         left = gray(mc, 'ManualMask', 'leftMask', stem + '.png') > 0
         right = gray(mc, 'ManualMask', 'rightMask', stem + '.png') > 0
         assert left.any() and right.any()
@@ -194,8 +200,8 @@ def test_nlm_images_are_the_same_in_every_set_that_copies_them(tmp_path):
     assert sorted(os.listdir(extra)) == ['CHNCXR_0002_1.png', 'MCUCXR_0001_0.png']
     assert cv2.imread(osp.join(extra, 'MCUCXR_0001_0.png'), cv2.IMREAD_UNCHANGED).ndim == 3
     assert np.array_equal(gray(extra, 'CHNCXR_0002_1.png'), img)
-    assert np.array_equal(gray(extra, 'MCUCXR_0001_0.png'), gray(mc, 'CXR_png',
-                                                                  'MCUCXR_0001_0.png'))
+    assert np.array_equal(
+        gray(extra, 'MCUCXR_0001_0.png'), gray(mc, 'CXR_png', 'MCUCXR_0001_0.png'))
     with open(osp.join(roots['TBX11K'], 'annotations', 'json', 'all_trainval.json')) as f:
         sizes = {im['file_name']: (im['height'], im['width']) for im in json.load(f)['images']}
     assert sizes['extra/mc+shenzhen/CHNCXR_0002_1.png'] == img.shape

@@ -53,8 +53,9 @@ def lung_best_dice(root):
     base = osp.join(root, 'Lung Segmentation')
     hist = np.zeros((2, 256))
     for m in sorted(glob.glob(osp.join(base, 'masks', '*.png'))):
-        img = cv2.blur(gray(osp.join(base, 'CXR_png', osp.basename(m).replace('_mask', ''))),
-                       (3, 3))
+        img = cv2.blur(
+            gray(osp.join(base, 'CXR_png',
+                          osp.basename(m).replace('_mask', ''))), (3, 3))
         q, lung = np.clip(np.rint(img), 0, 255).astype(int), gray(m) > 127
         hist += [np.bincount(q[lung], minlength=256), np.bincount(q[~lung], minlength=256)]
     cum = np.concatenate([np.zeros((2, 1)), np.cumsum(hist, 1)], 1)
@@ -87,8 +88,9 @@ MEASURES = {
 @pytest.mark.parametrize('name', list(MEASURES))
 def test_difficulty_lowers_separability(name, tmp_path):
     measure, kwargs = MEASURES[name]
-    easy, default, hard = (measure(GENERATORS[name](str(tmp_path / f'd{d}'), difficulty=d,
-                                                    **kwargs)) for d in (0.0, DIFFICULTY, 1.0))
+    easy, default, hard = (
+        measure(GENERATORS[name](str(tmp_path / f'd{d}'), difficulty=d, **kwargs))
+        for d in (0.0, DIFFICULTY, 1.0))
     assert 0.0 < DIFFICULTY < 1.0
     assert easy > default + 0.05 and default > hard, (easy, default, hard)
     # Harder, not noise: at the default the label still shows in these crude measures (chance
@@ -124,8 +126,8 @@ def test_generate_all_and_cli_thread_the_knob(tmp_path):
     assert np.array_equal(own, shenzhen_case_image(stem, difficulty=0.2)[0])
     assert not np.array_equal(own, shenzhen_case_image(stem)[0])  # default DIFFICULTY != 0.2
 
-    assert generate_synthetic.main([str(tmp_path / 'b'), '--num', '8', '--only', 'ShenzhenCXR',
-                                    '--difficulty', '0.2']) == 0
-    cli = gray(str(tmp_path / 'b' / 'ShenzhenCXR' / 'ChinaSet_AllFiles' / 'CXR_png' /
-                   (stem + '.png')))
+    assert generate_synthetic.main(
+        [str(tmp_path / 'b'), '--num', '8', '--only', 'ShenzhenCXR', '--difficulty', '0.2']) == 0
+    cli = gray(
+        str(tmp_path / 'b' / 'ShenzhenCXR' / 'ChinaSet_AllFiles' / 'CXR_png' / (stem + '.png')))
     assert np.array_equal(cli, own)

@@ -17,8 +17,11 @@ from muscle_mm.datasets.base import DatasetFormatError
 from muscle_mm.datasets.synthetic import tbx11k as synth
 
 NUM = 20  # TB images; the official val holds 5 of them
-PIPELINE = [dict(type='LoadXRayImage'), dict(type='LoadAnnotations', with_bbox=True),
-            dict(type='PackDetInputs')]
+PIPELINE = [
+    dict(type='LoadXRayImage'),
+    dict(type='LoadAnnotations', with_bbox=True),
+    dict(type='PackDetInputs')
+]
 
 
 @pytest.fixture(autouse=True)
@@ -73,8 +76,10 @@ def test_generated_archive_layout(tbx):
 
 def test_muscle_split_of_the_tb_images(tbx):
     parts = {s: build(tbx, split=s, test_mode=s != 'train') for s in ('train', 'val', 'test')}
-    names = {s: [osp.relpath(i['img_path'], osp.join(tbx, 'imgs')) for i in infos(d)]
-             for s, d in parts.items()}
+    names = {
+        s: [osp.relpath(i['img_path'], osp.join(tbx, 'imgs')) for i in infos(d)]
+        for s, d in parts.items()
+    }
     assert [len(names[s]) for s in ('train', 'val', 'test')] == [16, 2, 2]  # 640:80:80 of 20
     assert all(n.startswith('tb/') for v in names.values() for n in v)
     assert len(set(sum(names.values(), []))) == NUM
@@ -111,11 +116,15 @@ def test_empty_images_follow_mmdet_filter_empty_gt(tbx):
     keep = build(tbx, split='train', split_mode='official')
     empty = sum(not i['instances'] for i in infos(keep))
     assert empty > 0  # healthy and sick images, and the TB image without a box
-    dropped = build(tbx, split='train', split_mode='official',
-                    filter_cfg=dict(filter_empty_gt=True))
+    dropped = build(
+        tbx, split='train', split_mode='official', filter_cfg=dict(filter_empty_gt=True))
     assert len(dropped) == len(keep) - empty
-    kept_in_test = build(tbx, split='train', split_mode='official', test_mode=True,
-                         filter_cfg=dict(filter_empty_gt=True))
+    kept_in_test = build(
+        tbx,
+        split='train',
+        split_mode='official',
+        test_mode=True,
+        filter_cfg=dict(filter_empty_gt=True))
     assert len(kept_in_test) == len(keep)
 
 
@@ -155,9 +164,11 @@ def test_coco_metric_on_the_generated_split_gives_ap_1(tbx):
     for info in infos(ds):
         boxes = torch.tensor([i['bbox'] for i in info['instances']]).reshape(-1, 4)
         labels = torch.tensor([i['bbox_label'] for i in info['instances']], dtype=torch.long)
-        samples.append(dict(img_id=info['img_id'], ori_shape=(info['height'], info['width']),
-                            pred_instances=dict(bboxes=boxes, scores=torch.ones(len(labels)),
-                                                labels=labels)))
+        samples.append(
+            dict(
+                img_id=info['img_id'],
+                ori_shape=(info['height'], info['width']),
+                pred_instances=dict(bboxes=boxes, scores=torch.ones(len(labels)), labels=labels)))
     metric.process({}, samples)
     res = metric.evaluate(len(samples))
     assert res['coco/bbox_mAP'] == pytest.approx(1.0)
@@ -181,8 +192,8 @@ def test_categories_are_mapped_by_name_not_id(tbx, tmp_path):
 
 
 def test_config_may_narrow_the_classes(tbx):
-    active = build(tbx, split='train', split_mode='official',
-                   metainfo=dict(classes=('ActiveTuberculosis', )))
+    active = build(
+        tbx, split='train', split_mode='official', metainfo=dict(classes=('ActiveTuberculosis', )))
     coco = load_json(jpath(tbx, 'TBX11K_train.json'))
     labels = [i['bbox_label'] for info in infos(active) for i in info['instances']]
     assert labels == [0] * sum(a['category_id'] == 1 for a in coco['annotations'])

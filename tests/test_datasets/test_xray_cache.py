@@ -44,15 +44,16 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp('xray_cache')
     cfg = make_pool(root)
     out = str(root / 'cache')
-    manifest = build_cache.main([cfg, '--out', out, '--workers', '2', '--shard-size', '5'] +
-                                SMALL)
+    manifest = build_cache.main([cfg, '--out', out, '--workers', '2', '--shard-size', '5'] + SMALL)
     return cfg, out, manifest
 
 
 def train_pipeline(cfg_path, cache=None):
     cfg = Config.fromfile(cfg_path)
-    cfg.merge_from_dict({'train_dataloader.dataset.pipeline.0.resize.scale': (40, 64),
-                         'train_dataloader.dataset.pipeline.0.cache': cache})
+    cfg.merge_from_dict({
+        'train_dataloader.dataset.pipeline.0.resize.scale': (40, 64),
+        'train_dataloader.dataset.pipeline.0.cache': cache
+    })
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         return Compose(cfg.train_dataloader.dataset.pipeline)
 
@@ -80,11 +81,14 @@ def test_cache_round_trips_the_uncached_pipeline_exactly(built):
 
 def test_cache_from_other_settings_is_refused(built):
     cfg, out, _ = built
-    resize = dict(Config.fromfile(cfg).train_dataloader.dataset.pipeline[0].resize,
-                  scale=(40, 64))  # what the cache was built with (SMALL)
+    resize = dict(
+        Config.fromfile(cfg).train_dataloader.dataset.pipeline[0].resize,
+        scale=(40, 64))  # what the cache was built with (SMALL)
     assert LoadResizedXRay(resize=resize, cache=out).cache is not None
-    with pytest.raises(CacheMismatchError, match=r'cache .*cache was built with other settings'
-                       r'.*resize: cache has .*scale=\(40, 64\).*scale=\(32, 48\)'):
+    with pytest.raises(
+            CacheMismatchError,
+            match=r'cache .*cache was built with other settings'
+            r'.*resize: cache has .*scale=\(40, 64\).*scale=\(32, 48\)'):
         LoadResizedXRay(resize=dict(resize, scale=(32, 48)), cache=out)
     with pytest.raises(CacheMismatchError, match="load: .*high_bit_range='minmax'"):
         LoadResizedXRay(resize=resize, load=dict(high_bit_range='minmax'), cache=out)

@@ -50,9 +50,10 @@ def tree(tmp_path_factory):
     write_dicom(osp.join(mine, 'pacs', 'study2', 'IM0001'), chest_phantom(rng, 48, 40)[0])
     shutil.copy(osp.join(src, 'CHNCXR_0003_0.png'), osp.join(mine, 'ward_a', 'copy.png'))
     gray = cv2.imread(osp.join(src, 'CHNCXR_0002_1.png'), cv2.IMREAD_GRAYSCALE)
-    cv2.imwrite(osp.join(mine, 'ward_b', 'resized.jpg'),
-                cv2.cvtColor(cv2.resize(gray, (97, 101)), cv2.COLOR_GRAY2BGR),
-                [cv2.IMWRITE_JPEG_QUALITY, 80])
+    cv2.imwrite(
+        osp.join(mine, 'ward_b', 'resized.jpg'),
+        cv2.cvtColor(cv2.resize(gray, (97, 101)), cv2.COLOR_GRAY2BGR),
+        [cv2.IMWRITE_JPEG_QUALITY, 80])
     for junk in ('.DS_Store', 'notes.txt', 'ward_a/._new1.png', '.hidden/x.png',
                  '__MACOSX/ward_a/._copy.png'):
         os.makedirs(osp.dirname(osp.join(mine, junk)), exist_ok=True)
@@ -62,15 +63,21 @@ def tree(tmp_path_factory):
 
 
 def names(ds):
-    return sorted(osp.relpath(ds.get_data_info(i)['img_path'], ds.data_root)
-                  for i in range(len(ds)))
+    return sorted(
+        osp.relpath(ds.get_data_info(i)['img_path'], ds.data_root) for i in range(len(ds)))
 
 
 def test_reads_png_jpeg_dicom_recursively_and_skips_junk(tree, log_lines):
-    ds = DATASETS.build(dict(type='XRayFolder', data_root=tree['mine'],
-                             pipeline=[dict(type='LoadXRayImage'), dict(type='PackInputs')]))
-    assert names(ds) == ['pacs/study1/img.dcm', 'pacs/study2/IM0001', 'ward_a/2024/new1.png',
-                         'ward_a/copy.png', 'ward_b/new2.JPG', 'ward_b/resized.jpg']
+    ds = DATASETS.build(
+        dict(
+            type='XRayFolder',
+            data_root=tree['mine'],
+            pipeline=[dict(type='LoadXRayImage'),
+                      dict(type='PackInputs')]))
+    assert names(ds) == [
+        'pacs/study1/img.dcm', 'pacs/study2/IM0001', 'ward_a/2024/new1.png', 'ward_a/copy.png',
+        'ward_b/new2.JPG', 'ward_b/resized.jpg'
+    ]
     assert any('XRayFolder: 6 image(s)' in ln and '1 other file(s) skipped' in ln
                for ln in log_lines)  # notes.txt
     for i in range(len(ds)):  # every file decodes through the real loading pipeline
@@ -80,20 +87,27 @@ def test_reads_png_jpeg_dicom_recursively_and_skips_junk(tree, log_lines):
 
 
 def test_joins_the_pool_with_dedup_and_logging(tree, log_lines):
-    pool = XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=tree['china']),
-                                      dict(type='XRayFolder', data_root=tree['mine'])])
+    pool = XRayPretrainPool(datasets=[
+        dict(type='ShenzhenCXR', data_root=tree['china']),
+        dict(type='XRayFolder', data_root=tree['mine'])
+    ])
     assert pool.source_counts == {'ShenzhenCXR[train]': 4, 'XRayFolder[train]': 4}
     assert pool.dropped['XRayFolder[train]'] == dict(duplicates=2, downstream=0)
     kept = {osp.basename(pool.get_data_info(i)['img_path']) for i in range(len(pool))}
     assert 'copy.png' not in kept and 'resized.jpg' not in kept  # exact and re-encoded copy
     table = next(ln for ln in log_lines if ln.startswith('XRayPretrainPool: images per'))
     assert ['XRayFolder[train]', '6', '2', '0', '4'] in [ln.split() for ln in table.splitlines()]
-    exact = XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=tree['china']),
-                                       dict(type='XRayFolder', data_root=tree['mine'])],
-                             dedup='md5')  # exact copies only: the re-encoded one stays
+    exact = XRayPretrainPool(
+        datasets=[
+            dict(type='ShenzhenCXR', data_root=tree['china']),
+            dict(type='XRayFolder', data_root=tree['mine'])
+        ],
+        dedup='md5')  # exact copies only: the re-encoded one stays
     assert exact.dropped['XRayFolder[train]']['duplicates'] == 1
-    assert 'resized.jpg' in {osp.basename(exact.get_data_info(i)['img_path'])
-                             for i in range(len(exact))}
+    assert 'resized.jpg' in {
+        osp.basename(exact.get_data_info(i)['img_path'])
+        for i in range(len(exact))
+    }
     with pytest.raises(ValueError, match="dedup must be True, 'md5' or False"):
         XRayPretrainPool(datasets=[dict(type='XRayFolder', data_root=tree['mine'])], dedup='x')
 

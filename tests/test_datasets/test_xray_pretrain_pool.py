@@ -16,8 +16,9 @@ MINE = ('NIHChestXray14', 'ShenzhenCXR', 'MontgomeryCXR', 'IndianaCXR', 'RSNABon
 
 @pytest.fixture(scope='module')
 def roots(tmp_path_factory):
-    return generate_all(str(tmp_path_factory.mktemp('pool')),
-                        only=MINE + ('TBX11K', 'ChestXrayMasks', 'PneumoniaCXR'))
+    return generate_all(
+        str(tmp_path_factory.mktemp('pool')),
+        only=MINE + ('TBX11K', 'ChestXrayMasks', 'PneumoniaCXR'))
 
 
 def md5(path):
@@ -27,8 +28,10 @@ def md5(path):
 def test_pool_drops_copies_counts_sources_and_logs_table(roots, log_lines):
     cfgs = [dict(type=n, data_root=roots[n]) for n in MINE]
     # TBX11K lives in mmdet's registry, ChestXrayMasks in mmseg's.
-    cfgs += [dict(type='TBX11K', data_root=roots['TBX11K'], split='train'),
-             dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'], split='train')]
+    cfgs += [
+        dict(type='TBX11K', data_root=roots['TBX11K'], split='train'),
+        dict(type='ChestXrayMasks', data_root=roots['ChestXrayMasks'], split='train')
+    ]
     pool = DATASETS.build(dict(type='XRayPretrainPool', datasets=cfgs))
     # Expected from the files: the first copy of each md5 is kept, in source order.
     seen, found, kept = set(), {}, {}
@@ -54,8 +57,12 @@ def test_pool_drops_copies_counts_sources_and_logs_table(roots, log_lines):
         row = [name, str(found[name]), str(found[name] - kept[name]), '0', str(kept[name])]
         assert any(ln.split() == row for ln in table.splitlines())
     total = next(ln.split() for ln in table.splitlines() if ln.startswith('total'))
-    assert total == ['total', str(sum(found.values())),
-                     str(sum(found.values()) - sum(kept.values())), '0', str(len(pool))]
+    assert total == [
+        'total',
+        str(sum(found.values())),
+        str(sum(found.values()) - sum(kept.values())), '0',
+        str(len(pool))
+    ]
     assert 'ChestXrayMasks[train]: ' in table and ' duplicate(s) dropped, e.g. ' in table
     # dedup=False is the paper's pool: every copy stays.
     paper = XRayPretrainPool(datasets=cfgs, dedup=False)
@@ -65,11 +72,14 @@ def test_pool_drops_copies_counts_sources_and_logs_table(roots, log_lines):
 def test_pipeline_built_datasets_names_and_scope(roots):
     sz = ShenzhenCXR(data_root=roots['ShenzhenCXR'])
     pool = XRayPretrainPool(
-        datasets=[sz, dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
-                  dict(type='TBX11K', _scope_='mmdet', data_root=roots['TBX11K'], split='val')],
+        datasets=[
+            sz,
+            dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR']),
+            dict(type='TBX11K', _scope_='mmdet', data_root=roots['TBX11K'], split='val')
+        ],
         pipeline=[dict(type='LoadXRayImage'), dict(type='PackInputs')])
-    assert list(pool.source_counts) == ['ShenzhenCXR[train]#1', 'ShenzhenCXR[train]#2',
-                                        'TBX11K[val]']
+    assert list(
+        pool.source_counts) == ['ShenzhenCXR[train]#1', 'ShenzhenCXR[train]#2', 'TBX11K[val]']
     out = pool[0]
     assert tuple(out['inputs'].shape[:1]) == (3, )  # gray delivered as 3 channels
     named = XRayPretrainPool(datasets=[sz], names=['china'])
@@ -82,7 +92,7 @@ def test_bad_configs(roots):
     with pytest.raises(ValueError, match='empty'):
         XRayPretrainPool(datasets=[])
     with pytest.raises(ValueError, match='2 names for 1 datasets'):
-        XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR'])],
-                         names=['a', 'b'])
+        XRayPretrainPool(
+            datasets=[dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR'])], names=['a', 'b'])
     with pytest.raises(DatasetFormatError):
         XRayPretrainPool(datasets=[dict(type='ShenzhenCXR', data_root=roots['MontgomeryCXR'])])

@@ -23,7 +23,7 @@ class ResumeToyModel(BaseModel):
         out = self.linear(inputs)
         if mode == 'loss':
             labels = torch.stack(labels) if isinstance(labels, list) else labels
-            return dict(loss=((out.squeeze(1) - labels) ** 2).mean())
+            return dict(loss=((out.squeeze(1) - labels)**2).mean())
         return out
 
 
@@ -42,14 +42,19 @@ def _cfg(work_dir, max_iters):
     return dict(
         model=dict(type='ResumeToyModel'),
         work_dir=str(work_dir),
-        train_dataloader=dict(dataset=ToySet(), batch_size=2, num_workers=0,
-                              sampler=dict(type='DefaultSampler', shuffle=True)),
+        train_dataloader=dict(
+            dataset=ToySet(),
+            batch_size=2,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=True)),
         train_cfg=dict(by_epoch=False, max_iters=max_iters),
         optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1, momentum=0.9)),
         param_scheduler=dict(type='MultiStepLR', milestones=[3], by_epoch=False),
-        default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=4, by_epoch=False),
-                           logger=dict(type='LoggerHook', interval=1)),
-        default_scope='mmengine', randomness=dict(seed=0),
+        default_hooks=dict(
+            checkpoint=dict(type='CheckpointHook', interval=4, by_epoch=False),
+            logger=dict(type='LoggerHook', interval=1)),
+        default_scope='mmengine',
+        randomness=dict(seed=0),
         experiment_name=f'resume_{id(work_dir)}_{max_iters}')
 
 

@@ -13,8 +13,8 @@ def test_retrained_task_gain_is_not_backward_transfer():
         assert any(n.startswith('a: ') and 'BWT' in n for n in s['notes'])
     # validated after each task iterate: its last iterate ended at evaluation 2, then another
     # task trained and it went from 0.8 to 0.9: BWT +0.1 (Lopez-Paz & Ranzato: R_K,i - R_i,i)
-    s = continual_summary(dict(a=[0.6, 0.7, 0.8, 0.9], b=[0.1, 0.2, 0.3, 0.5]),
-                          reference=dict(a=2, b=3))
+    s = continual_summary(
+        dict(a=[0.6, 0.7, 0.8, 0.9], b=[0.1, 0.2, 0.3, 0.5]), reference=dict(a=2, b=3))
     assert s['per_task']['a']['bwt'] == pytest.approx(0.1)
     assert s['per_task']['b']['bwt'] is None  # trained last: left out, as the T-th task
     assert s['average_bwt'] == pytest.approx(0.1)
@@ -35,8 +35,8 @@ def test_forgetting_is_best_earlier_minus_final_unclipped():
 
 def test_lower_is_better():
     # a loss: best earlier 0.3, final 0.4 -> forgetting +0.1; after its last iterate 0.3 -> BWT -0.1
-    s = continual_summary(dict(loss=[0.5, 0.3, 0.4]), reference=dict(loss=1),
-                          greater_is_better=dict(loss=False))
+    s = continual_summary(
+        dict(loss=[0.5, 0.3, 0.4]), reference=dict(loss=1), greater_is_better=dict(loss=False))
     t = s['per_task']['loss']
     assert t['best'] == 0.3
     assert t['forgetting'] == pytest.approx(0.1)

@@ -8,8 +8,11 @@ from muscle_mm.registry import MMSEG_METRICS
 def _evaluate(pairs, classes=('background', 'lung')):
     metric = MMSEG_METRICS.build(dict(type='DiceIoUMetric'))
     metric.dataset_meta = dict(classes=classes)
-    samples = [dict(pred_sem_seg=dict(data=torch.as_tensor(p)[None]),
-                    gt_sem_seg=dict(data=torch.as_tensor(g)[None])) for p, g in pairs]
+    samples = [
+        dict(
+            pred_sem_seg=dict(data=torch.as_tensor(p)[None]),
+            gt_sem_seg=dict(data=torch.as_tensor(g)[None])) for p, g in pairs
+    ]
     metric.process(None, samples)
     return metric.evaluate(len(samples))
 
@@ -52,7 +55,10 @@ def test_empty_masks():
 def test_foreground_index_must_be_a_class():
     metric = MMSEG_METRICS.build(dict(type='DiceIoUMetric', foreground_index=2))
     metric.dataset_meta = dict(classes=('background', 'lung'))
-    metric.process(None, [dict(pred_sem_seg=dict(data=torch.zeros(1, 4, 4, dtype=torch.long)),
-                               gt_sem_seg=dict(data=torch.zeros(1, 4, 4, dtype=torch.long)))])
+    metric.process(None, [
+        dict(
+            pred_sem_seg=dict(data=torch.zeros(1, 4, 4, dtype=torch.long)),
+            gt_sem_seg=dict(data=torch.zeros(1, 4, 4, dtype=torch.long)))
+    ])
     with pytest.raises(ValueError, match='foreground_index 2'):
         metric.evaluate(1)

@@ -20,12 +20,14 @@ PREFIX = 'backbone.'
 @pytest.fixture(scope='module')
 def mdmoco(tmp_path_factory):
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='MDMoCo', queue_len=8, feat_dim=4,
-        backbone=dict(type='ResNet', depth=18, zero_init_residual=False),
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
-                  temperature=0.2)))
+    model = MODELS.build(
+        dict(
+            type='MDMoCo',
+            queue_len=8,
+            feat_dim=4,
+            backbone=dict(type='ResNet', depth=18, zero_init_residual=False),
+            neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4),
+            head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2)))
     model.init_weights()
     with torch.no_grad():
         for p in model.backbone.parameters():

@@ -36,8 +36,18 @@ def test_malicious_checkpoint_refused(tmp_path):
 def test_plain_and_numpy_checkpoints_load(tmp_path):
     import numpy as np
     path = tmp_path / 'ok.pth'
-    torch.save({'state_dict': {'weight': torch.ones(2, 2), 'bias': torch.zeros(2)},
-                'meta': {'epoch': 3, 'score': np.float64(0.5), 'hist': np.arange(3)}}, path)
+    torch.save(
+        {
+            'state_dict': {
+                'weight': torch.ones(2, 2),
+                'bias': torch.zeros(2)
+            },
+            'meta': {
+                'epoch': 3,
+                'score': np.float64(0.5),
+                'hist': np.arange(3)
+            }
+        }, path)
     ckpt = CheckpointLoader.load_checkpoint(str(path))
     assert torch.equal(ckpt['state_dict']['weight'], torch.ones(2, 2))
     assert float(ckpt['meta']['score']) == 0.5 and ckpt['meta']['hist'].tolist() == [0, 1, 2]

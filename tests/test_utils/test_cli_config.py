@@ -30,14 +30,16 @@ def test_runner_keys_cover_every_runner_argument():
     assert 'launcher' not in read_keys()  # load_config sets it from --launcher afterwards
 
 
-@pytest.mark.parametrize('config,option', [
-    (LUNG, 'lung_train_dataloader.batch_size=2'),  # the old task-prefixed copy (issue 18)
-    (LUNG, 'train_dataloder.batch_size=2'),  # a typo
-    (LUNG, 'vis_backends=[]'),  # a stock runtime's spare list; the visualizer holds its own
-    (LUNG, 'launcher=pytorch'),  # set from --launcher after the overrides
-    (MDMOCO, 'xray_split_seed=1'),  # substituted while the config was read
-    (MDMOCO, 'view_pipeline.0.prob=0.0'),  # a shorthand the pipeline was built from
-])
+@pytest.mark.parametrize(
+    'config,option',
+    [
+        (LUNG, 'lung_train_dataloader.batch_size=2'),  # the old task-prefixed copy (issue 18)
+        (LUNG, 'train_dataloder.batch_size=2'),  # a typo
+        (LUNG, 'vis_backends=[]'),  # a stock runtime's spare list; the visualizer holds its own
+        (LUNG, 'launcher=pytorch'),  # set from --launcher after the overrides
+        (MDMOCO, 'xray_split_seed=1'),  # substituted while the config was read
+        (MDMOCO, 'view_pipeline.0.prob=0.0'),  # a shorthand the pipeline was built from
+    ])
 def test_an_override_nothing_reads_is_refused(config, option):
     key = option.split('=')[0]
     with pytest.raises(SystemExit) as err:

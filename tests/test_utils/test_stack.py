@@ -13,7 +13,8 @@ def _cfg(tmp_path, text):
 def test_faster_rcnn_loss_and_predict(tmp_path):
     from mmdet.registry import MODELS
     from mmdet.testing import demo_mm_inputs
-    cfg = _cfg(tmp_path, """
+    cfg = _cfg(
+        tmp_path, """
 _base_ = 'mmdet::_base_/models/faster-rcnn_r50_fpn.py'
 model = dict(backbone=dict(depth=18, init_cfg=None),
              neck=dict(in_channels=[64, 128, 256, 512]),
@@ -38,7 +39,8 @@ def test_deeplabv3_loss(tmp_path):
     from mmengine.structures import PixelData
     from mmseg.registry import MODELS
     from mmseg.structures import SegDataSample
-    cfg = _cfg(tmp_path, """
+    cfg = _cfg(
+        tmp_path, """
 _base_ = 'mmseg::_base_/models/deeplabv3_r50-d8.py'
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(pretrained=None, data_preprocessor=dict(size=(64, 64)),
@@ -54,8 +56,9 @@ model = dict(pretrained=None, data_preprocessor=dict(size=(64, 64)),
         s.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, 64, 64)))
         samples.append(s)
     data = model.data_preprocessor(
-        dict(inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)] * 2,
-             data_samples=samples), True)
+        dict(
+            inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)] * 2,
+            data_samples=samples), True)
     losses = model(**data, mode='loss')
     assert 'decode.loss_ce' in losses and torch.isfinite(losses['decode.loss_ce'])
     losses['decode.loss_ce'].backward()
@@ -65,11 +68,15 @@ def test_mocov2_step():
     from mmpretrain.registry import MODELS
     from mmpretrain.structures import DataSample
     init_default_scope('mmpretrain')
-    model = MODELS.build(dict(
-        type='MoCo', queue_len=8, feat_dim=4, momentum=0.001,
-        backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2)))
+    model = MODELS.build(
+        dict(
+            type='MoCo',
+            queue_len=8,
+            feat_dim=4,
+            momentum=0.001,
+            backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
+            neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4),
+            head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2)))
     views = [torch.randint(0, 255, (2, 3, 32, 32), dtype=torch.uint8).float()] * 2
     data = model.data_preprocessor(dict(inputs=views, data_samples=[DataSample()] * 2))
     losses = model(**data, mode='loss')

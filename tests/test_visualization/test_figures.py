@@ -47,8 +47,8 @@ def test_roc_curves_one_per_init_with_ci_in_legend(tmp_path):
 
 def _lung_case(size=64):
     yy, xx = np.mgrid[:size, :size]
-    gt = (((xx - 20) ** 2 / 80 + (yy - 32) ** 2 / 300 < 1)
-          | ((xx - 44) ** 2 / 80 + (yy - 32) ** 2 / 300 < 1))
+    gt = (((xx - 20)**2 / 80 + (yy - 32)**2 / 300 < 1)
+          | ((xx - 44)**2 / 80 + (yy - 32)**2 / 300 < 1))
     image = (100 + 80 * ~gt + np.random.RandomState(0).randint(0, 20, gt.shape)).astype(np.uint8)
     return image, gt.astype(np.uint8)
 
@@ -81,8 +81,10 @@ def test_figure_tool_reads_prediction_files(tmp_path):
     files = []
     for name, strength in (('Scratch', 0.1), ('MUSCLE', 0.4)):
         scores, labels = _cls_data(strength=strength)
-        samples = [dict(pred_score=torch.tensor([1 - s, s]), gt_label=torch.tensor([y]))
-                   for s, y in zip(scores, labels)]
+        samples = [
+            dict(pred_score=torch.tensor([1 - s, s]), gt_label=torch.tensor([y]))
+            for s, y in zip(scores, labels)
+        ]
         path = tmp_path / f'{name}.pkl'
         path.write_bytes(pickle.dumps(samples))
         files.append(f'{name}={path}')
@@ -91,18 +93,31 @@ def test_figure_tool_reads_prediction_files(tmp_path):
     image, gt = _lung_case()
     img_path = str(tmp_path / 'cxr.png')
     cv2.imwrite(img_path, image)
-    seg = [dict(img_path=img_path, gt_sem_seg=dict(data=torch.as_tensor(gt)[None]),
-                pred_sem_seg=dict(data=torch.as_tensor(gt)[None]))]
+    seg = [
+        dict(
+            img_path=img_path,
+            gt_sem_seg=dict(data=torch.as_tensor(gt)[None]),
+            pred_sem_seg=dict(data=torch.as_tensor(gt)[None]))
+    ]
     (tmp_path / 'seg.pkl').write_bytes(pickle.dumps(seg))
-    out = paper_figures.main(['lung', '--pred', f'MUSCLE={tmp_path / "seg.pkl"}', '--out',
-                              str(tmp_path / 'lung.png'), '--pick', 'spread'])
+    out = paper_figures.main([
+        'lung', '--pred', f'MUSCLE={tmp_path / "seg.pkl"}', '--out',
+        str(tmp_path / 'lung.png'), '--pick', 'spread'
+    ])
     assert _count(out, (0, 255, 0), tol=60) > 50
-    det = [dict(img_path=img_path, instances=[dict(bbox=[10, 10, 30, 40], bbox_label=1)],
-                pred_instances=dict(bboxes=torch.tensor([[12., 11., 31., 42.]]),
-                                    scores=torch.tensor([0.8]), labels=torch.tensor([1])))]
+    det = [
+        dict(
+            img_path=img_path,
+            instances=[dict(bbox=[10, 10, 30, 40], bbox_label=1)],
+            pred_instances=dict(
+                bboxes=torch.tensor([[12., 11., 31., 42.]]),
+                scores=torch.tensor([0.8]),
+                labels=torch.tensor([1])))
+    ]
     (tmp_path / 'det.pkl').write_bytes(pickle.dumps(det))
-    out = paper_figures.main(['tbx', '--pred', f'MUSCLE={tmp_path / "det.pkl"}', '--out',
-                              str(tmp_path / 'tbx.png')])
+    out = paper_figures.main(
+        ['tbx', '--pred', f'MUSCLE={tmp_path / "det.pkl"}', '--out',
+         str(tmp_path / 'tbx.png')])
     assert _count(out, (0, 255, 0), tol=60) > 50 and _count(out, (0, 0, 255), tol=60) > 50
 
 
@@ -111,9 +126,8 @@ def test_tb_boxes_drawn_are_readable(tmp_path, monkeypatch):
     the figure's title states the rule."""
     from muscle_mm.visualization import overlays, select_boxes
     rng = np.random.RandomState(0)
-    low = [(x, y, x + 8, y + 8, 0, s) for x, y, s in zip(rng.randint(0, 70, 40),
-                                                        rng.randint(0, 70, 40),
-                                                        rng.uniform(0.05, 0.29, 40))]
+    low = [(x, y, x + 8, y + 8, 0, s) for x, y, s in zip(
+        rng.randint(0, 70, 40), rng.randint(0, 70, 40), rng.uniform(0.05, 0.29, 40))]
     lesion = [(10, 10, 40, 40, 0, 0.9), (11, 11, 40, 41, 1, 0.8)]  # active + latent duplicate
     spread = [(50 + i, 2 + 12 * i, 58 + i, 10 + 12 * i, 1, 0.5 + 0.05 * i) for i in range(6)]
     kept = select_boxes(low + lesion + spread, score_thr=0.3, nms_iou=0.5, top_k=5)
@@ -127,10 +141,16 @@ def test_tb_boxes_drawn_are_readable(tmp_path, monkeypatch):
                         lambda fig, out: titles.append(fig._suptitle.get_text()) or save(fig, out))
     image = np.full((80, 80), 90, np.uint8)
     few, many = tmp_path / 'few.png', tmp_path / 'many.png'
-    draw_tb_boxes([image], [[]], dict(MUSCLE=[low + lesion + spread]), str(few),
+    draw_tb_boxes([image], [[]],
+                  dict(MUSCLE=[low + lesion + spread]),
+                  str(few),
                   missing=['Scratch'])
-    draw_tb_boxes([image], [[]], dict(MUSCLE=[low + lesion + spread]), str(many), score_thr=0,
-                  nms_iou=1, top_k=100)
+    draw_tb_boxes([image], [[]],
+                  dict(MUSCLE=[low + lesion + spread]),
+                  str(many),
+                  score_thr=0,
+                  nms_iou=1,
+                  top_k=100)
     assert _count(few, (0, 0, 255), tol=60) < _count(many, (0, 0, 255), tol=60) / 2
     assert titles[0] == ('red: predictions with score >= 0.3, after class-agnostic NMS (IoU 0.5),'
                          ' top 5 per image\nno predictions (not run): Scratch')
@@ -140,21 +160,28 @@ def test_roc_from_a_grid_names_the_inits_without_predictions(tmp_path, monkeypat
     from muscle_mm.visualization import roc
     legends = []
     save = roc.save_figure
-    monkeypatch.setattr(roc, 'save_figure', lambda fig, out: legends.append(
-        [t.get_text() for t in fig.axes[0].get_legend().get_texts()]) or save(fig, out))
+    monkeypatch.setattr(
+        roc, 'save_figure', lambda fig, out: legends.append(
+            [t.get_text() for t in fig.axes[0].get_legend().get_texts()]) or save(fig, out))
     for init, strength in (('scratch', 0.1), ('muscle', 0.4)):
         scores, labels = _cls_data(strength=strength)
         d = tmp_path / 'pneumonia' / f'pneumonia_{init}_r18' / 'seed0'
         d.mkdir(parents=True)
-        (d / 'preds_test.pkl').write_bytes(pickle.dumps([
-            dict(pred_score=torch.tensor([1 - s, s]), gt_label=torch.tensor([y]))
-            for s, y in zip(scores, labels)]))
-    paper_figures.main(['roc', '--grid-dir', str(tmp_path), '--task', 'pneumonia', '--out',
-                        str(tmp_path / 'roc.png')])
+        (d / 'preds_test.pkl').write_bytes(
+            pickle.dumps([
+                dict(pred_score=torch.tensor([1 - s, s]), gt_label=torch.tensor([y]))
+                for s, y in zip(scores, labels)
+            ]))
+    paper_figures.main([
+        'roc', '--grid-dir',
+        str(tmp_path), '--task', 'pneumonia', '--out',
+        str(tmp_path / 'roc.png')
+    ])
     (legend, ) = legends
-    assert [t.split(':')[0] for t in legend] == ['Scratch', 'MUSCLE', 'ImageNet', 'MD-MoCo',
-                                                 'MUSCLE--']
-    assert legend[2:] == [f'{n}: no predictions (not run)' for n in ('ImageNet', 'MD-MoCo',
-                                                                      'MUSCLE--')]
+    assert [t.split(':')[0]
+            for t in legend] == ['Scratch', 'MUSCLE', 'ImageNet', 'MD-MoCo', 'MUSCLE--']
+    assert legend[2:] == [
+        f'{n}: no predictions (not run)' for n in ('ImageNet', 'MD-MoCo', 'MUSCLE--')
+    ]
     assert 'no predictions (not run) for pneumonia r18 seed 0: ImageNet, MD-MoCo, MUSCLE--' in \
         capsys.readouterr().out

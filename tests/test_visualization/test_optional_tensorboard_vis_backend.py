@@ -80,4 +80,3 @@ def test_tensorboard_when_installed(tmp_path, with_tensorboard):
     assert names == ['init', 'add_scalar', 'add_scalar', 'add_text', 'add_image', 'close']
     assert with_tensorboard[0][1] == str(tmp_path / 'tb')
     assert with_tensorboard[1][1] == ('loss', 0.5, 3)
-

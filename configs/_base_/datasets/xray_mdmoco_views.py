@@ -59,11 +59,14 @@ pretrain_datasets = [
     dict(type='MontgomeryCXR', data_root='data/MontgomeryCXR', split='train'),  # 2
     dict(type='IndianaCXR', data_root='data/IndianaCXR', split='train'),  # 3
     dict(type='RSNABoneAge', data_root='data/RSNABoneAge', split='train'),  # 4
-    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='train',
-         **xray_split_args),  # 5
+    dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='train', **xray_split_args),  # 5
     dict(type='MURA', data_root='data/MURA', split='train', **xray_split_args),  # 6
-    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='train', **xray_split_args,
-         _scope_='mmseg'),  # 7 (an mmseg dataset)
+    dict(
+        type='ChestXrayMasks',
+        data_root='data/ChestXrayMasks',
+        split='train',
+        **xray_split_args,
+        _scope_='mmseg'),  # 7 (an mmseg dataset)
     dict(type='TBX11K', data_root='data/TBX11K', split='train', **xray_split_args,
          _scope_='mmdet'),  # 8 (mmdet)
 ]
@@ -78,14 +81,20 @@ downstream_eval = [
     dict(type='PneumoniaCXR', data_root='data/PneumoniaCXR', split='test', **xray_split_args),
     dict(type='MURA', data_root='data/MURA', split='val', **xray_split_args),
     dict(type='MURA', data_root='data/MURA', split='test', **xray_split_args),
-    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='val', **xray_split_args,
-         _scope_='mmseg'),
-    dict(type='ChestXrayMasks', data_root='data/ChestXrayMasks', split='test', **xray_split_args,
-         _scope_='mmseg'),
-    dict(type='TBX11K', data_root='data/TBX11K', split='val', **xray_split_args,
-         _scope_='mmdet'),
-    dict(type='TBX11K', data_root='data/TBX11K', split='test', **xray_split_args,
-         _scope_='mmdet'),
+    dict(
+        type='ChestXrayMasks',
+        data_root='data/ChestXrayMasks',
+        split='val',
+        **xray_split_args,
+        _scope_='mmseg'),
+    dict(
+        type='ChestXrayMasks',
+        data_root='data/ChestXrayMasks',
+        split='test',
+        **xray_split_args,
+        _scope_='mmseg'),
+    dict(type='TBX11K', data_root='data/TBX11K', split='val', **xray_split_args, _scope_='mmdet'),
+    dict(type='TBX11K', data_root='data/TBX11K', split='test', **xray_split_args, _scope_='mmdet'),
 ]
 
 train_dataloader = dict(

@@ -35,5 +35,5 @@ xray_interpolation = 'area'
 
 # The §2.1 resize; 'Resize' resolves to mmcv's (mmpretrain, mmseg) or mmdet's (also boxes) Resize
 # (segmentation masks are resized with 'nearest' whatever this says).
-xray_resize = dict(type='Resize', scale=xray_scale, keep_ratio=False,
-                   interpolation=xray_interpolation)
+xray_resize = dict(
+    type='Resize', scale=xray_scale, keep_ratio=False, interpolation=xray_interpolation)

@@ -19,5 +19,6 @@
 # | on the heads, none on the backbone)        | BN gamma/beta get no decay in either)             |
 # tests/test_configs/test_muscle_minus.py asserts these three are the only differences.
 muscle_minus_train_cfg = dict(task_order='fixed')
-muscle_minus_param_scheduler = [dict(type='CosineAnnealingLR', T_max=10, eta_min=1e-4,
-                                     by_epoch=True, begin=0, end=10)]
+muscle_minus_param_scheduler = [
+    dict(type='CosineAnnealingLR', T_max=10, eta_min=1e-4, by_epoch=True, begin=0, end=10)
+]

@@ -28,11 +28,13 @@ test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=32)
 
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='binary/auc',
-                    rule='greater'))
+    checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='binary/auc',
+        rule='greater'))
 randomness = dict(seed=0, deterministic=False)
 # TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
 # OptionalTensorboardVisBackend: off, with one info line, where it is not).
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
-                                dict(type='OptionalTensorboardVisBackend')])
+visualizer = dict(
+    vis_backends=[dict(type='LocalVisBackend'),
+                  dict(type='OptionalTensorboardVisBackend')])
 _base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

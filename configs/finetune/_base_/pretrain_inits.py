@@ -57,8 +57,10 @@
 # muscle -> work_dirs/muscle_r{18,50}; each holds backbone.pth (above).
 # mmengine KaimingInit defaults: mode='fan_out', nonlinearity='relu', distribution='normal' (He
 # et al. 2015), the same as torchvision's ResNet and MUSCLE's MD-MoCo init.
-__scratch = [dict(type='Kaiming', layer=['Conv2d']),
-             dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])]
+__scratch = [
+    dict(type='Kaiming', layer=['Conv2d']),
+    dict(type='Constant', val=1, bias=0, layer=['_BatchNorm', 'GroupNorm'])
+]
 __stage = dict(type='Pretrained', prefix='backbone.')
 pretrain_inits = dict(
     scratch_r18=__scratch,

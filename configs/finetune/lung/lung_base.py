@@ -29,8 +29,10 @@ default_scope = 'mmseg'
 # (../_base_/pretrain_inits.py).
 model = dict(backbone=dict(zero_init_residual=False))
 
-optim_wrapper = dict(type='OptimWrapper', clip_grad=None,
-                     optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))
+optim_wrapper = dict(
+    type='OptimWrapper',
+    clip_grad=None,
+    optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=5e-4))
 param_scheduler = dict(type='MultiStepLR', by_epoch=True, milestones=[35, 45], gamma=0.1)
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=50, val_interval=1)
 val_cfg = dict(type='ValLoop')
@@ -41,14 +43,15 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='seg/mIoU',
-                    rule='greater'),
+    checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='seg/mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 log_processor = dict(by_epoch=True)
 randomness = dict(seed=0, deterministic=False)
 # TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
 # OptionalTensorboardVisBackend: off, with one info line, where it is not).
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
-                                dict(type='OptionalTensorboardVisBackend')])
+visualizer = dict(
+    vis_backends=[dict(type='LocalVisBackend'),
+                  dict(type='OptionalTensorboardVisBackend')])
 _base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

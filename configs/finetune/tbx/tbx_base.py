@@ -30,8 +30,8 @@ default_scope = 'mmdet'
 # (../_base_/pretrain_inits.py).
 model = dict(backbone=dict(zero_init_residual=False))
 
-optim_wrapper = dict(type='OptimWrapper',
-                     optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=1e-4))
+optim_wrapper = dict(
+    type='OptimWrapper', optimizer=dict(type='SGD', lr=0.005, momentum=0.9, weight_decay=1e-4))
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500),
     dict(type='MultiStepLR', by_epoch=True, begin=0, end=24, milestones=[16, 22], gamma=0.1),
@@ -42,11 +42,13 @@ test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(base_batch_size=4)
 
 default_hooks = dict(
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='coco/mAP50',
-                    rule='greater'))
+    checkpoint=dict(
+        type='CheckpointHook', interval=1, max_keep_ckpts=1, save_best='coco/mAP50',
+        rule='greater'))
 randomness = dict(seed=0, deterministic=False)
 # TensorBoard beside the stock local files where `tensorboard` is installed (muscle_mm
 # OptionalTensorboardVisBackend: off, with one info line, where it is not).
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend'),
-                                dict(type='OptionalTensorboardVisBackend')])
+visualizer = dict(
+    vis_backends=[dict(type='LocalVisBackend'),
+                  dict(type='OptionalTensorboardVisBackend')])
 _base_.pop('vis_backends')  # the runtime's spare copy: `visualizer` is what runs

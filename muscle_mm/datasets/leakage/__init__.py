@@ -29,7 +29,6 @@ from .report import LeakageReport, Match, PairLeak, content_matches, find_leakag
 
 __all__ = [
     'CACHE_VERSION', 'HASH_SIZE', 'THUMB_SIZE', 'dhash', 'fingerprints', 'thumbnail',
-    'dataset_image_paths', 'image_folder', 'image_sets_from_configs', 'NameIndex',
-    'name_matches', 'name_stem', 'LeakageReport', 'Match', 'PairLeak', 'content_matches',
-    'find_leakage'
+    'dataset_image_paths', 'image_folder', 'image_sets_from_configs', 'NameIndex', 'name_matches',
+    'name_stem', 'LeakageReport', 'Match', 'PairLeak', 'content_matches', 'find_leakage'
 ]

@@ -74,12 +74,13 @@ def fingerprints(paths: Iterable[str],
     if cache_file and osp.isfile(cache_file):
         z = np.load(cache_file, allow_pickle=False)
         if 'version' not in z or int(z['version']) != CACHE_VERSION:
-            print_log(f'leakage: {cache_file} holds hashes of another decoder or hash '
-                      f'(version {int(z["version"]) if "version" in z else 1}, now '
-                      f'{CACHE_VERSION}): not used, rewritten', logger='current')
+            print_log(
+                f'leakage: {cache_file} holds hashes of another decoder or hash '
+                f'(version {int(z["version"]) if "version" in z else 1}, now '
+                f'{CACHE_VERSION}): not used, rewritten',
+                logger='current')
             z = dict(paths=[], stamps=[], md5=[], hashes=[], thumbs=[])
-        for p, st, md5, h, t in zip(z['paths'], z['stamps'], z['md5'], z['hashes'],
-                                    z['thumbs']):
+        for p, st, md5, h, t in zip(z['paths'], z['stamps'], z['md5'], z['hashes'], z['thumbs']):
             if stamp.get(p) == st:
                 cached[p] = (str(md5), h, t)
     todo = [p for p in paths if p not in cached]
@@ -104,11 +105,14 @@ def fingerprints(paths: Iterable[str],
         fd, tmp = tempfile.mkstemp(prefix='.tmp_', suffix='.npz', dir=folder)
         try:
             with os.fdopen(fd, 'wb') as f:
-                np.savez(f, version=np.array(CACHE_VERSION), paths=np.array(keys),
-                         stamps=np.array([_stamp(p) for p in keys]),
-                         md5=np.array([cached[p][0] for p in keys]),
-                         hashes=np.stack([cached[p][1] for p in keys]),
-                         thumbs=np.stack([cached[p][2] for p in keys]))
+                np.savez(
+                    f,
+                    version=np.array(CACHE_VERSION),
+                    paths=np.array(keys),
+                    stamps=np.array([_stamp(p) for p in keys]),
+                    md5=np.array([cached[p][0] for p in keys]),
+                    hashes=np.stack([cached[p][1] for p in keys]),
+                    thumbs=np.stack([cached[p][2] for p in keys]))
             os.replace(tmp, cache_file)
         except BaseException:
             if osp.exists(tmp):

@@ -50,6 +50,8 @@ def image_folder(folder: str) -> List[str]:
         raise DatasetFormatError(f'image folder not found: {folder}')
     out = []
     for d, _, files in os.walk(folder):
-        out += [osp.join(d, f) for f in files
-                if not f.startswith('.') and osp.splitext(f)[1].lower() in IMAGE_EXTS]
+        out += [
+            osp.join(d, f) for f in files
+            if not f.startswith('.') and osp.splitext(f)[1].lower() in IMAGE_EXTS
+        ]
     return sorted(out)

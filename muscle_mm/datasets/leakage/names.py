@@ -34,8 +34,9 @@ class NameIndex:
         while True:
             keys = [self.key(i, depth[i]) for i in range(len(self.paths))]
             counts = Counter(keys)
-            grow = [i for i, k in enumerate(keys)
-                    if counts[k] > 1 and depth[i] < len(self.parts[i])]
+            grow = [
+                i for i, k in enumerate(keys) if counts[k] > 1 and depth[i] < len(self.parts[i])
+            ]
             if not grow:
                 break
             for i in grow:

@@ -53,10 +53,12 @@ class LeakageReport:
         return any(p.matches for p in self.pairs)
 
     def format(self, examples: int = 3) -> str:
-        lines = [f'Leakage check ({", ".join(self.checks)}): '
-                 f'{sum(self.pool_sizes.values())} pool images in {len(self.pool_sizes)} '
-                 f'source(s) vs {sum(self.downstream_sizes.values())} downstream images in '
-                 f'{len(self.downstream_sizes)} split(s)']
+        lines = [
+            f'Leakage check ({", ".join(self.checks)}): '
+            f'{sum(self.pool_sizes.values())} pool images in {len(self.pool_sizes)} '
+            f'source(s) vs {sum(self.downstream_sizes.values())} downstream images in '
+            f'{len(self.downstream_sizes)} split(s)'
+        ]
         leaky = [p for p in self.pairs if p.matches]
         for p in leaky:
             n = len(p.leaked_images)
@@ -97,8 +99,8 @@ def find_leakage(pool: Dict[str, Sequence[str]],
         fps (dict, optional): fingerprints already computed (:func:`fingerprints`) for every
             path. Defaults to None: computed here.
     """
-    checks = tuple(c for c, on in (('name', by_name), ('md5', by_content),
-                                   ('hash', by_content)) if on)
+    checks = tuple(c for c, on in (('name', by_name), ('md5', by_content), ('hash', by_content))
+                   if on)
     if by_content and fps is None:
         allp = [p for d in (pool, downstream) for ps in d.values() for p in ps]
         fps = fingerprints(allp, workers=workers, cache_file=cache_file)
@@ -117,8 +119,13 @@ def find_leakage(pool: Dict[str, Sequence[str]],
                 pair.matches += content_matches(dpaths, list(spaths), fps, max_distance,
                                                 min_correlation)
             pairs.append(pair)
-    return LeakageReport({k: len(v) for k, v in pool.items()},
-                         {k: len(v) for k, v in downstream.items()}, pairs, checks)
+    return LeakageReport({
+        k: len(v)
+        for k, v in pool.items()
+    }, {
+        k: len(v)
+        for k, v in downstream.items()
+    }, pairs, checks)
 
 
 def content_matches(dpaths, spaths, fps, max_distance, min_correlation) -> List[Match]:
@@ -154,6 +161,5 @@ def content_matches(dpaths, spaths, fps, max_distance, min_correlation) -> List[
             corr = unit_rows(pool_t[cand]) @ unit_rows(fps[d][2][None])[0]
             j = int(corr.argmax())
             if corr[j] >= min_correlation:
-                out.append(Match(d, spaths[cand[j]], 'hash', int(dist[i, cand[j]]),
-                                 float(corr[j])))
+                out.append(Match(d, spaths[cand[j]], 'hash', int(dist[i, cand[j]]), float(corr[j])))
     return out

@@ -78,5 +78,7 @@ def generate_all(root: str,
     return out
 
 
-__all__ = ['GENERATORS', 'generate_all', 'write_shenzhen_case', 'write_montgomery_case',
-           'shenzhen_case_image', 'montgomery_case_image', 'tb_chest']
+__all__ = [
+    'GENERATORS', 'generate_all', 'write_shenzhen_case', 'write_montgomery_case',
+    'shenzhen_case_image', 'montgomery_case_image', 'tb_chest'
+]

@@ -92,8 +92,8 @@ def generate(root: str,
             f.write(_reading(name, tb, rng))
         if masked:
             suffix = '' if prefix == 'MCUCXR' else '_mask'
-            imwrite(osp.join(base, 'masks', name + suffix + '.png'), lung * np.uint8(255),
-                    mask_mode)
+            imwrite(
+                osp.join(base, 'masks', name + suffix + '.png'), lung * np.uint8(255), mask_mode)
         if montgomery_set and prefix == 'MCUCXR':
             montgomery_cxr.write_case(mont, name, rng, reading=False, **size)
     for i in range(num_test):
@@ -101,6 +101,6 @@ def generate(root: str,
         imwrite(osp.join(base, 'test', name + '.png'), shenzhen_cxr.case_image(name, **size)[0])
     if montgomery_set:
         for i in range(montgomery_extra):
-            montgomery_cxr.write_case(mont, montgomery_cxr.case_stem(500 + i), rng,
-                                      reading=False, **size)
+            montgomery_cxr.write_case(
+                mont, montgomery_cxr.case_stem(500 + i), rng, reading=False, **size)
     return root

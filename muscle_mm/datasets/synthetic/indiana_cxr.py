@@ -15,10 +15,10 @@ import numpy as np
 
 from .phantom import chest_phantom, imwrite
 
-PROBLEMS = (('normal', 'normal', 0.0), ('normal', 'normal', 0.0),
-            ('Opacity/lung/base/left', 'Opacity', 0.7),
-            ('Cardiomegaly/borderline;Pulmonary Artery/enlarged', 'Cardiomegaly', 0.0),
-            ('Pneumonia/lower lobe/right;Opacity/lung', 'Pneumonia;Opacity', 0.9))
+PROBLEMS = (('normal', 'normal', 0.0), ('normal', 'normal', 0.0), ('Opacity/lung/base/left',
+                                                                   'Opacity', 0.7),
+            ('Cardiomegaly/borderline;Pulmonary Artery/enlarged', 'Cardiomegaly',
+             0.0), ('Pneumonia/lower lobe/right;Opacity/lung', 'Pneumonia;Opacity', 0.9))
 _XML = '''<?xml version="1.0" encoding="utf-8"?>
 <eCitation>
   <meta type="rr"/>
@@ -73,8 +73,8 @@ def generate(root: str,
                 img, _ = chest_phantom(rng, height, width, opacity=opacity)
             else:  # lateral: one narrower, spine-shifted projection of the same chest
                 img, _ = chest_phantom(rng, height, max(16, int(width * 0.85)), opacity=opacity)
-            name = (f'{uid}_IM-{uid:04d}-{code}.dcm.png' if layout == 'kaggle' else
-                    f'CXR{uid}_1_IM-{uid:04d}-{code}.png')
+            name = (f'{uid}_IM-{uid:04d}-{code}.dcm.png'
+                    if layout == 'kaggle' else f'CXR{uid}_1_IM-{uid:04d}-{code}.png')
             imwrite(osp.join(img_dir, name), img)
             names.append(name)
             projections.append((uid, name, proj))
@@ -88,12 +88,15 @@ def generate(root: str,
             w.writerows(projections)
         with open(osp.join(root, 'indiana_reports.csv'), 'w', newline='') as f:
             w = csv.writer(f)
-            w.writerow(['uid', 'MeSH', 'Problems', 'image', 'indication', 'comparison',
-                        'findings', 'impression'])
+            w.writerow([
+                'uid', 'MeSH', 'Problems', 'image', 'indication', 'comparison', 'findings',
+                'impression'
+            ])
             for uid, mesh, problems, findings, names in reports:
-                w.writerow([uid, mesh, problems, 'Xray Chest PA and Lateral', 'Chest pain',
-                            'None.', findings, 'No acute disease.' if mesh == 'normal' else
-                            'Abnormal.'])
+                w.writerow([
+                    uid, mesh, problems, 'Xray Chest PA and Lateral', 'Chest pain', 'None.',
+                    findings, 'No acute disease.' if mesh == 'normal' else 'Abnormal.'
+                ])
         return root
 
     xml_dir = osp.join(root, 'ecgen-radiology')
@@ -104,6 +107,11 @@ def generate(root: str,
                          f'    <figureId>F{k + 1}</figureId>\n  </parentImage>\n'
                          for k, n in enumerate(names))
         with open(osp.join(xml_dir, f'{uid}.xml'), 'w') as f:
-            f.write(_XML.format(uid=uid, findings=findings, impression='No acute disease.',
-                                mesh=mesh, images=images))
+            f.write(
+                _XML.format(
+                    uid=uid,
+                    findings=findings,
+                    impression='No acute disease.',
+                    mesh=mesh,
+                    images=images))
     return root

@@ -32,7 +32,9 @@ def repeat_of(no: int) -> Optional[str]:
     return case_stem(no - 2) if no % 10 == 4 else None
 
 
-def case_image(stem: str, height: int = 72, width: int = 60,
+def case_image(stem: str,
+               height: int = 72,
+               width: int = 60,
                difficulty: float = DIFFICULTY) -> Tuple[np.ndarray, np.ndarray]:
     """``(img, lung_mask)`` of Montgomery case ``stem``: portrait ``height`` x ``width``, but
     every third case number landscape (like 4020x4892 / 4892x4020); the same for the same
@@ -53,9 +55,15 @@ def montgomery_reading(rng: np.random.Generator, stem: str, same_as: str = '') -
     return f"Patient's Sex: {sex}\nPatient's Age: {int(rng.integers(5, 90)):03d}Y\n{finding}\n"
 
 
-def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 72,
-               width: int = 60, masks: bool = True, reading: bool = True,
-               same_as: str = '', difficulty: float = DIFFICULTY) -> np.ndarray:
+def write_case(base: str,
+               stem: str,
+               rng: np.random.Generator,
+               height: int = 72,
+               width: int = 60,
+               masks: bool = True,
+               reading: bool = True,
+               same_as: str = '',
+               difficulty: float = DIFFICULTY) -> np.ndarray:
     """Write one Montgomery case under ``base`` (the folder holding ``CXR_png``): the image
     (:func:`case_image`, ``height`` x ``width`` the portrait size), and optionally its left/right
     masks and reading (drawn from ``rng``). Returns the full lung mask (uint8 0/1)."""
@@ -110,6 +118,13 @@ def generate(root: str,
         base = osp.join(root, 'MontgomerySet')
     os.makedirs(base, exist_ok=True)
     for i in range(num):
-        write_case(base, case_stem(i + 1), rng, height, width, masks=masks,
-                   same_as=repeat_of(i + 1) or '', difficulty=difficulty)
+        write_case(
+            base,
+            case_stem(i + 1),
+            rng,
+            height,
+            width,
+            masks=masks,
+            same_as=repeat_of(i + 1) or '',
+            difficulty=difficulty)
     return root

@@ -17,8 +17,8 @@ from .phantom import chest_phantom, imwrite
 # (Finding Labels, opacity, lesion) with the real set's flavour: 'No Finding' most common.
 FINDINGS = (('No Finding', 0.0, False), ('No Finding', 0.0, False), ('Effusion', 0.6, False),
             ('Infiltration', 0.5, False), ('Consolidation|Effusion', 0.9, False),
-            ('Nodule', 0.0, True), ('Mass', 0.0, True), ('Atelectasis|Nodule', 0.4, True),
-            ('Pneumonia', 0.8, False))
+            ('Nodule', 0.0, True), ('Mass', 0.0, True), ('Atelectasis|Nodule', 0.4,
+                                                         True), ('Pneumonia', 0.8, False))
 
 
 def generate(root: str,
@@ -65,14 +65,19 @@ def generate(root: str,
             boxes = []
             if lesion:
                 bw = size * rng.uniform(0.12, 0.2)
-                boxes.append((size * rng.uniform(0.2, 0.65), size * rng.uniform(0.25, 0.55), bw,
-                              bw))
+                boxes.append(
+                    (size * rng.uniform(0.2, 0.65), size * rng.uniform(0.25, 0.55), bw, bw))
                 bboxes.append((name, labels.split('|')[-1], *boxes[0]))
             img, _ = chest_phantom(rng, size, size, opacity=opacity, lesions=boxes)
             names.append((name, img))
-            rows.append([name, labels, str(fu), str(int(pid)), str(age), sex,
-                         'PA' if rng.random() < 0.6 else 'AP', str(size), str(size), '0.143',
-                         '0.143'])
+            rows.append([
+                name, labels,
+                str(fu),
+                str(int(pid)),
+                str(age), sex, 'PA' if rng.random() < 0.6 else 'AP',
+                str(size),
+                str(size), '0.143', '0.143'
+            ])
 
     if layout == 'flat':
         folders = [osp.join(root, 'images')] * len(names)

@@ -69,8 +69,12 @@ def knobs(difficulty: float) -> dict:
     d = float(difficulty)
     if not 0.0 <= d <= 1.0:
         raise ValueError(f'difficulty must be in [0, 1], got {difficulty}')
-    return dict(contrast=1.0 - 0.75 * d, noise=3.0 + 9.0 * d, clutter=30.0 * d,
-                variation=1.0 + 2.0 * d, lung_gap=50.0 - 25.0 * d)
+    return dict(
+        contrast=1.0 - 0.75 * d,
+        noise=3.0 + 9.0 * d,
+        clutter=30.0 * d,
+        variation=1.0 + 2.0 * d,
+        lung_gap=50.0 - 25.0 * d)
 
 
 def _grid(height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
@@ -183,8 +187,9 @@ def chest_phantom(rng: np.random.Generator,
     # Lungs: two ellipses cut by a domed diaphragm; heart and mediastinum are excluded from them.
     lung_cy, lung_ry = h * (0.45 + j(0.02)), h * (0.30 + j(0.02))
     off, lung_rx = w * (0.19 + j(0.015)), w * (0.14 + j(0.01))
-    lungs = (_ellipse(yy, xx, lung_cy, cx - off, lung_ry, lung_rx)
-             | _ellipse(yy, xx, lung_cy, cx + off, lung_ry, lung_rx))
+    lungs = (
+        _ellipse(yy, xx, lung_cy, cx - off, lung_ry, lung_rx)
+        | _ellipse(yy, xx, lung_cy, cx + off, lung_ry, lung_rx))
     heart = _ellipse(yy, xx, h * (0.66 + j(0.02)), cx + w * (0.06 + j(0.01)), h * 0.13,
                      w * (0.14 + j(0.01)))
     mediastinum = np.abs(xx - cx) < w * 0.055
@@ -227,8 +232,9 @@ def chest_phantom(rng: np.random.Generator,
         nod = np.exp(-0.5 * (((xx - ncx) / sx)**2 + ((yy - ncy) / sy)**2))
         for _ in range(2):  # satellite nodules, typical of TB infiltrates
             scx, scy = ncx + j(0.3) * bw, ncy + j(0.3) * bh
-            nod = np.maximum(nod, 0.8 * np.exp(-0.5 * (((xx - scx) / (0.5 * sx))**2 +
-                                                       ((yy - scy) / (0.5 * sy))**2)))
+            nod = np.maximum(
+                nod,
+                0.8 * np.exp(-0.5 * (((xx - scx) / (0.5 * sx))**2 + ((yy - scy) / (0.5 * sy))**2)))
         img[inside] += (110.0 * kn['contrast'] * nod)[inside]
 
     blur = 1 if min(h, w) >= 48 else 0
@@ -255,8 +261,8 @@ def _limb_layout(part: str, h: int, w: int, rng: np.random.Generator, variation:
         blobs += [((cx, h * 0.08), s * 0.13), ((bones[0][1][0], h * 0.92), s * 0.11)]
     elif part == 'XR_FOREARM':
         for dx in (-0.09, 0.09):
-            bones.append(((cx + dx * w, h * 0.05), (cx + (dx * 0.7 + j(0.02)) * w, h * 0.95),
-                          s * 0.05))
+            bones.append(
+                ((cx + dx * w, h * 0.05), (cx + (dx * 0.7 + j(0.02)) * w, h * 0.95), s * 0.05))
     elif part == 'XR_ELBOW':
         knee = (cx, h * 0.5)
         bones.append(((cx + j(0.05) * w, h * 0.02), knee, s * 0.08))
@@ -279,8 +285,8 @@ def _limb_layout(part: str, h: int, w: int, rng: np.random.Generator, variation:
     else:  # XR_WRIST, XR_HAND
         wrist_y = h * (0.62 if part == 'XR_WRIST' else 0.75)
         for dx in (-0.08, 0.08):
-            bones.append(((cx + dx * w, wrist_y + h * 0.07), (cx + dx * w * 0.8, h * 1.0),
-                          s * 0.045))
+            bones.append(
+                ((cx + dx * w, wrist_y + h * 0.07), (cx + dx * w * 0.8, h * 1.0), s * 0.045))
         for k in range(6):
             blobs.append(((cx + (k % 3 - 1) * w * 0.07, wrist_y - (k // 3) * h * 0.07), s * 0.04))
         top = h * (0.05 if part == 'XR_HAND' else 0.2)
@@ -293,8 +299,12 @@ def _limb_layout(part: str, h: int, w: int, rng: np.random.Generator, variation:
     return bones, blobs
 
 
-def limb_phantom(rng: np.random.Generator, height: int, width: int, body_part: str,
-                 abnormal: bool, difficulty: float = 0.0) -> np.ndarray:
+def limb_phantom(rng: np.random.Generator,
+                 height: int,
+                 width: int,
+                 body_part: str,
+                 abnormal: bool,
+                 difficulty: float = 0.0) -> np.ndarray:
     """A MURA-style upper-extremity radiograph.
 
     Args:

@@ -77,8 +77,8 @@ def generate(root: str,
             prefix = 'NORMAL2-' if (normal_no // 2) % 3 == 2 else ''
             for j in range(min(int(rng.integers(1, 4)), n_normal - i)):
                 suffix = f'-{j:04d}' if j else ''
-                written.append((folder, 'NORMAL', f'{prefix}IM-{normal_no:04d}-0001{suffix}.jpeg',
-                                0.0))
+                written.append(
+                    (folder, 'NORMAL', f'{prefix}IM-{normal_no:04d}-0001{suffix}.jpeg', 0.0))
                 i += 1
         left = n - n_normal
         while left > 0:
@@ -90,8 +90,8 @@ def generate(root: str,
                 image_no += 1
                 kind = kinds[j % len(kinds)]
                 opacity = rng.uniform(0.6, 0.95) if kind == 'bacteria' else rng.uniform(0.45, 0.75)
-                written.append((folder, 'PNEUMONIA', f'person{person}_{kind}_{image_no}.jpeg',
-                                opacity))
+                written.append(
+                    (folder, 'PNEUMONIA', f'person{person}_{kind}_{image_no}.jpeg', opacity))
             person += 1
             left -= k
     for idx, (folder, cls, name, opacity) in enumerate(written):
@@ -104,14 +104,16 @@ def generate(root: str,
         src_folder, dst_folder, cls = (('train', 'test', 'PNEUMONIA') if k % 2 == 0 else
                                        ('train', 'train', 'NORMAL'))
         src = [w for w in written if w[:2] == (src_folder, cls)][k // 2]
-        dst = [w for w in written if w[:2] == (dst_folder, cls) and w is not src
-               and _patient(w[2]) != _patient(src[2])]
+        dst = [
+            w for w in written
+            if w[:2] == (dst_folder, cls) and w is not src and _patient(w[2]) != _patient(src[2])
+        ]
         if len(dst) > k // 2:  # a small set may have no second patient to copy onto
             shutil.copyfile(osp.join(tree, *src[:3]), osp.join(tree, *dst[-1 - k // 2][:3]))
     if duplicate_tree:
         for folder in ('train', 'val', 'test'):
-            shutil.copytree(osp.join(tree, folder), osp.join(tree, 'chest_xray', folder),
-                            dirs_exist_ok=True)
+            shutil.copytree(
+                osp.join(tree, folder), osp.join(tree, 'chest_xray', folder), dirs_exist_ok=True)
     if macosx_junk:
         for folder, cls, name, _ in written[::3]:
             junk = osp.join(tree, '__MACOSX', 'chest_xray', folder, cls, '._' + name)

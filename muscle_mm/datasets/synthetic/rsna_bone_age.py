@@ -50,6 +50,6 @@ def generate(root: str,
                 male = bool(rng.random() < 0.54)
                 img = hand_phantom(rng, height + int(rng.integers(8)), width, months)
                 imwrite(osp.join(img_dir, f'{image_id}.png'), img)
-                w.writerow([int(image_id), months, str(male)] if split == 'training' else
-                           [int(image_id), 'M' if male else 'F'])
+                w.writerow([int(image_id), months, str(male)] if split ==
+                           'training' else [int(image_id), 'M' if male else 'F'])
     return root

@@ -34,7 +34,10 @@ def case_stem(no: int) -> str:
     return f'CHNCXR_{no:04d}_{(no - 1) % 2}'
 
 
-def tb_chest(rng: np.random.Generator, stem: str, height: int, width: int,
+def tb_chest(rng: np.random.Generator,
+             stem: str,
+             height: int,
+             width: int,
              difficulty: float = DIFFICULTY) -> Tuple[np.ndarray, np.ndarray]:
     """``(img, lung_mask)`` for an NLM TB-set image: TB when the stem ends in ``_1``;
     ``difficulty`` as :func:`.phantom.knobs`."""
@@ -46,11 +49,13 @@ def tb_chest(rng: np.random.Generator, stem: str, height: int, width: int,
             bw = width * rng.uniform(0.12, 0.2)
             bh = height * rng.uniform(0.1, 0.16)
             lesions.append((cx * width - bw / 2, height * rng.uniform(0.22, 0.36), bw, bh))
-    return chest_phantom(rng, height, width, opacity=0.2 if lesions else 0.0, lesions=lesions,
-                         difficulty=difficulty)
+    return chest_phantom(
+        rng, height, width, opacity=0.2 if lesions else 0.0, lesions=lesions, difficulty=difficulty)
 
 
-def case_image(stem: str, height: int = 64, width: int = 64,
+def case_image(stem: str,
+               height: int = 64,
+               width: int = 64,
                difficulty: float = DIFFICULTY) -> Tuple[np.ndarray, np.ndarray]:
     """``(img, lung_mask)`` of Shenzhen case ``stem``, ``height + 0..7`` rows (the real sizes
     vary) by ``width``; the same for the same arguments in every generator and run."""
@@ -65,8 +70,13 @@ def shenzhen_reading(rng: np.random.Generator, stem: str) -> str:
     return form.format(sex=sex, age=int(rng.integers(1, 80))) + '\n' + finding + '\n'
 
 
-def write_case(base: str, stem: str, rng: np.random.Generator, height: int = 64,
-               width: int = 64, reading: bool = True, mode: str = 'gray',
+def write_case(base: str,
+               stem: str,
+               rng: np.random.Generator,
+               height: int = 64,
+               width: int = 64,
+               reading: bool = True,
+               mode: str = 'gray',
                difficulty: float = DIFFICULTY) -> np.ndarray:
     """Write one Shenzhen image ``<base>/CXR_png/<stem>.png`` (:func:`case_image`; ``height`` is
     its base height) and its reading (drawn from ``rng``), and return the lung mask. ``base`` is
@@ -117,8 +127,14 @@ def generate(root: str,
     if kaggle_nested:
         base = osp.join(base, 'ChinaSet_AllFiles')
     for i in range(num):
-        write_case(base, case_stem(i + 1), rng, height, width, mode='rgb' if rgb else 'gray',
-                   difficulty=difficulty)
+        write_case(
+            base,
+            case_stem(i + 1),
+            rng,
+            height,
+            width,
+            mode='rgb' if rgb else 'gray',
+            difficulty=difficulty)
     if junk:
         for j in ('.DS_Store', 'Thumbs.db', '._CHNCXR_0001_0.png'):
             with open(osp.join(base, 'CXR_png', j), 'wb') as f:

@@ -80,16 +80,31 @@ def generate(root: str,
 
     def add(split, file_name, boxes, opacity):
         nonlocal ann_id
-        img, _ = chest_phantom(rng, size, size, opacity=opacity,
-                               lesions=[b[:4] for b in boxes], difficulty=difficulty)
+        img, _ = chest_phantom(
+            rng, size, size, opacity=opacity, lesions=[b[:4] for b in boxes], difficulty=difficulty)
         imwrite(osp.join(imgs, file_name), img, 'rgb')
-        image = dict(id=len(records) + 1, file_name=file_name, width=size, height=size,
-                     date_captured=DATE, license=1, coco_url='', flickr_url='')
+        image = dict(
+            id=len(records) + 1,
+            file_name=file_name,
+            width=size,
+            height=size,
+            date_captured=DATE,
+            license=1,
+            coco_url='',
+            flickr_url='')
         anns = []
         for x, y, w, h, cat in boxes:
             ann_id += 1
-            anns.append(dict(id=ann_id, image_id=image['id'], category_id=cat, iscrowd=0,
-                             area=int(round(w * h)), bbox=[x, y, w, h], width=size, height=size))
+            anns.append(
+                dict(
+                    id=ann_id,
+                    image_id=image['id'],
+                    category_id=cat,
+                    iscrowd=0,
+                    area=int(round(w * h)),
+                    bbox=[x, y, w, h],
+                    width=size,
+                    height=size))
         records.append((split, image, anns))
 
     n_val = max(1, num // 4)
@@ -109,14 +124,23 @@ def generate(root: str,
 
     def add_extra(name, img):
         imwrite(osp.join(imgs, name), img, 'rgb')
-        extra.append(dict(id=100000 + len(extra) + 1, file_name=name, width=img.shape[1],
-                          height=img.shape[0], date_captured=DATE, license=1, coco_url='',
-                          flickr_url=''))
+        extra.append(
+            dict(
+                id=100000 + len(extra) + 1,
+                file_name=name,
+                width=img.shape[1],
+                height=img.shape[0],
+                date_captured=DATE,
+                license=1,
+                coco_url='',
+                flickr_url=''))
 
     for name in ('extra/da+db/train/n0001.png', 'extra/da+db/train/p0001.png',
                  'extra/da+db/val/n0002.jpg'):  # DA/DB: n* normal, p* TB
-        add_extra(name, chest_phantom(rng, size, size, opacity=0.5 if '/p' in name else 0.0,
-                                      difficulty=difficulty)[0])
+        add_extra(
+            name,
+            chest_phantom(
+                rng, size, size, opacity=0.5 if '/p' in name else 0.0, difficulty=difficulty)[0])
     # The NLM images themselves, TB by their stem: Montgomery case 1 (normal) and Shenzhen
     # case 2 (TB), which every generated Montgomery / Shenzhen set of >= 2 images holds too.
     for module, no in ((montgomery_cxr, 1), (shenzhen_cxr, 2)):
@@ -131,8 +155,10 @@ def generate(root: str,
 
     def dump(name, recs, extra_images=()):
         images = [im for _, im, _ in recs] + list(extra_images)
-        coco = dict(categories=CATEGORIES, images=images,
-                    annotations=[a for _, _, anns in recs for a in anns])
+        coco = dict(
+            categories=CATEGORIES,
+            images=images,
+            annotations=[a for _, _, anns in recs for a in anns])
         with open(osp.join(jdir, name + '.json'), 'w') as f:
             json.dump(coco, f)
         with open(osp.join(ldir, name + '.txt'), 'w') as f:
@@ -142,10 +168,20 @@ def generate(root: str,
         recs = [r for r in records if r[0] in wanted]
         dump(f'TBX11K_{split}', recs)
         dump(f'TBX11K_{split}_only_tb', [r for r in recs if r[1]['file_name'].startswith('tb/')])
-        dump(f'all_{split}', recs, [e for e in extra if ('/val/' in e['file_name']) == (
-            split == 'val') or split == 'trainval'])
-    test_images = [dict(id=200000 + i + 1, file_name=f'test/{i + 1:04d}.png', width=size,
-                        height=size, date_captured=DATE, license=1, coco_url='', flickr_url='')
-                   for i in range(num_test)]
+        dump(f'all_{split}', recs, [
+            e
+            for e in extra if ('/val/' in e['file_name']) == (split == 'val') or split == 'trainval'
+        ])
+    test_images = [
+        dict(
+            id=200000 + i + 1,
+            file_name=f'test/{i + 1:04d}.png',
+            width=size,
+            height=size,
+            date_captured=DATE,
+            license=1,
+            coco_url='',
+            flickr_url='') for i in range(num_test)
+    ]
     dump('all_test', [], test_images)
     return root

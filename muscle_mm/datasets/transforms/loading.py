@@ -101,8 +101,10 @@ class LoadXRayImage(BaseTransform):
             gray = self.read_gray(filename)
         except (DatasetFormatError, OSError) as e:
             if self.ignore_empty:
-                print_log(f'LoadXRayImage: skipped {filename}: {e}', logger='current',
-                          level=logging.WARNING)
+                print_log(
+                    f'LoadXRayImage: skipped {filename}: {e}',
+                    logger='current',
+                    level=logging.WARNING)
                 return None
             raise
         if self.to_gray3:
@@ -133,7 +135,8 @@ class LoadXRayImage(BaseTransform):
             f'0..{round(peak / 257)} of 255, nearly black. For 10/12-bit data set '
             f"LoadXRayImage(high_bit_range='stored') (sBIT chunk or the bits the values use), "
             f"a fixed depth such as high_bit_range=12, or 'minmax'.{more}",
-            logger='current', level=logging.WARNING)
+            logger='current',
+            level=logging.WARNING)
 
     def __repr__(self) -> str:
         return (f'{self.__class__.__name__}(to_gray3={self.to_gray3}, '

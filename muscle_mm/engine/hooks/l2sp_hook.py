@@ -110,8 +110,10 @@ class L2SPHook(Hook):
         elif self.anchor is None:
             self.set_anchor('start of training')
         self._wrap_parse_losses(model)
-        print_log(f'L2SPHook: alpha={self.alpha}, lambda={self.strength}, over {len(self.params)} '
-                  f'{self.module} weight tensors; anchor: {self.anchor_tag}', logger='current')
+        print_log(
+            f'L2SPHook: alpha={self.alpha}, lambda={self.strength}, over {len(self.params)} '
+            f'{self.module} weight tensors; anchor: {self.anchor_tag}',
+            logger='current')
 
     def before_train_task(self, runner, task: str, round_idx: int) -> None:
         self.set_anchor(f'start of round {round_idx + 1}, task {task}')
@@ -119,7 +121,10 @@ class L2SPHook(Hook):
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self.anchor is not None:
             checkpoint[ANCHOR_KEY] = dict(
-                tag=self.anchor_tag, weights={n: t.cpu() for n, t in self.anchor.items()})
+                tag=self.anchor_tag, weights={
+                    n: t.cpu()
+                    for n, t in self.anchor.items()
+                })
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if ANCHOR_KEY in checkpoint:
@@ -142,8 +147,10 @@ class L2SPHook(Hook):
     def _check_no_double_decay(self, runner, model) -> None:
         groups = getattr(runner.optim_wrapper, 'param_groups', None) or []
         covered = {id(p): n for n, p in self.params}
-        decayed = [covered[id(p)] for g in groups if g.get('weight_decay', 0) > 0
-                   for p in g['params'] if id(p) in covered]
+        decayed = [
+            covered[id(p)] for g in groups if g.get('weight_decay', 0) > 0 for p in g['params']
+            if id(p) in covered
+        ]
         if decayed:
             raise ValueError(
                 f'L2SPHook: the optimizer also applies weight decay to {len(decayed)} tensors the '

@@ -4,5 +4,7 @@ from .continual_plan import ContinualPlan, Segment
 from .multi_task_log_processor import MultiTaskLogProcessor
 from .multi_task_val_loop import MultiTaskTestLoop, MultiTaskValLoop
 
-__all__ = ['ContinualPlan', 'MultiTaskContinualLoop', 'MultiTaskLogProcessor', 'MultiTaskTestLoop',
-           'MultiTaskValLoop', 'Segment']
+__all__ = [
+    'ContinualPlan', 'MultiTaskContinualLoop', 'MultiTaskLogProcessor', 'MultiTaskTestLoop',
+    'MultiTaskValLoop', 'Segment'
+]

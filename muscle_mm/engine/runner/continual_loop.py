@@ -32,13 +32,13 @@ def base_seed(runner) -> int:
     return int(seed)
 
 
-def build_task_loaders(runner, loaders: Dict[str, Union[dict, DataLoader]],
-                       tasks: Sequence[str], what: str) -> Dict[str, DataLoader]:
+def build_task_loaders(runner, loaders: Dict[str, Union[dict, DataLoader]], tasks: Sequence[str],
+                       what: str) -> Dict[str, DataLoader]:
     """One built dataloader per task, in the model's task order; names must match exactly."""
     if not isinstance(loaders, dict) or 'dataset' in loaders:
         raise TypeError(f'{what} must be a dict of task name -> dataloader config for the tasks '
-                        f'{list(tasks)}, got {type(loaders).__name__}'
-                        + (' with a single dataset' if isinstance(loaders, dict) else ''))
+                        f'{list(tasks)}, got {type(loaders).__name__}' +
+                        (' with a single dataset' if isinstance(loaders, dict) else ''))
     unknown, missing = sorted(set(loaders) - set(tasks)), sorted(set(tasks) - set(loaders))
     if unknown or missing:
         raise KeyError(f'{what}: unknown task(s) {unknown}, missing task(s) {missing}; the model '
@@ -48,7 +48,8 @@ def build_task_loaders(runner, loaders: Dict[str, Union[dict, DataLoader]],
         loader = loaders[task]
         if isinstance(loader, dict):
             loader = runner.build_dataloader(
-                loader, seed=runner.seed,
+                loader,
+                seed=runner.seed,
                 diff_rank_seed=runner._randomness_cfg.get('diff_rank_seed', False))
         if len(loader.dataset) == 0 or len(loader) == 0:
             ds = loader.dataset
@@ -116,8 +117,10 @@ class MultiTaskContinualLoop(BaseLoop):
                             f'got {type(model).__name__}')
         self.dataloaders = build_task_loaders(runner, dataloader, tasks, 'train_dataloader')
         self._seed_given = runner._randomness_cfg.get('seed') is not None
-        self.plan = ContinualPlan({t: len(dl) for t, dl in self.dataloaders.items()}, rounds,
-                                  task_order, base_seed(runner))
+        self.plan = ContinualPlan({
+            t: len(dl)
+            for t, dl in self.dataloaders.items()
+        }, rounds, task_order, base_seed(runner))
         self._published = self.plan.state()  # a resume replaces it with the checkpoint's copy
         runner.message_hub.update_info(PLAN_KEY, self._published)
         self._max_iters, self._max_epochs = self.plan.total, rounds
@@ -199,8 +202,8 @@ class MultiTaskContinualLoop(BaseLoop):
                             'processes')
         if problems:
             raise RuntimeError('cannot resume: this run would train another schedule than the '
-                               'checkpoint it continues (saved -> now): ' + '; '.join(problems)
-                               + '. Resume with the settings the checkpoint was trained with, '
+                               'checkpoint it continues (saved -> now): ' + '; '.join(problems) +
+                               '. Resume with the settings the checkpoint was trained with, '
                                'or start a new run from its weights (load_from).')
 
     def _maybe_validate(self, round_no: int) -> None:
@@ -224,14 +227,19 @@ class MultiTaskContinualLoop(BaseLoop):
             if saved_rng is not None:
                 set_rng_state(saved_rng)
             self.runner.call_hook('before_train_task', task=seg.task, round_idx=seg.round)
-        print_log(f'round {seg.round + 1}/{self.plan.rounds}, task {seg.position + 1}/'
-                  f'{len(self.plan.orders[seg.round])}: {seg.task} ({seg.length} iterations'
-                  + (f', resuming at {skip}' if skip else '') + ')', logger='current')
+        print_log(
+            f'round {seg.round + 1}/{self.plan.rounds}, task {seg.position + 1}/'
+            f'{len(self.plan.orders[seg.round])}: {seg.task} ({seg.length} iterations' +
+            (f', resuming at {skip}' if skip else '') + ')',
+            logger='current')
         self.runner.model.train()
         batches = iter(loader)
         if skip:
-            print_log(f'Advance the {seg.task} loader {skip} batches to skip data already '
-                      'trained on', logger='current', level=logging.WARNING)
+            print_log(
+                f'Advance the {seg.task} loader {skip} batches to skip data already '
+                'trained on',
+                logger='current',
+                level=logging.WARNING)
             for _ in range(skip):
                 next(batches)
             if saved_rng is not None:
@@ -250,6 +258,6 @@ class MultiTaskContinualLoop(BaseLoop):
         # Every rank's random state after this iteration goes into any checkpoint saved now (rank
         # 0 writes it: a collective, every rank gathers at the same iteration).
         self.runner.message_hub.update_info(RNG_KEY, gather_rng_states())
-        self.runner.call_hook('after_train_iter', batch_idx=idx, data_batch=data_batch,
-                              outputs=outputs)
+        self.runner.call_hook(
+            'after_train_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
         self._iter += 1

@@ -33,8 +33,11 @@ class ContinualPlan:
             mmengine's ``runner.seed``, which is seed + rank with ``diff_rank_seed=True``).
     """
 
-    def __init__(self, lengths: Dict[str, int], rounds: int,
-                 task_order: Union[str, Sequence[str]] = 'shuffle', seed: int = 0) -> None:
+    def __init__(self,
+                 lengths: Dict[str, int],
+                 rounds: int,
+                 task_order: Union[str, Sequence[str]] = 'shuffle',
+                 seed: int = 0) -> None:
         if not isinstance(rounds, int) or rounds < 1:
             raise ValueError(f'rounds must be a positive integer, got {rounds!r}')
         empty = [t for t, n in lengths.items() if n < 1]
@@ -80,8 +83,8 @@ class ContinualPlan:
 
     def state(self) -> dict:
         """Plain data (for the message hub and checkpoints)."""
-        return dict(lengths=self.lengths, rounds=self.rounds, seed=self.seed,
-                    task_order=self.task_order)
+        return dict(
+            lengths=self.lengths, rounds=self.rounds, seed=self.seed, task_order=self.task_order)
 
     def differences(self, saved: 'ContinualPlan') -> List[str]:
         """What differs from ``saved`` (e.g. the plan in a checkpoint), as 'saved -> this'."""

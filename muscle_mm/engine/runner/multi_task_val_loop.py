@@ -86,8 +86,8 @@ class MultiTaskValLoop(BaseLoop):
             step = self.runner.model.val_step if stage == 'val' else self.runner.model.test_step
             outputs = step(data_batch)
         self.evaluators[self.task].process(data_samples=outputs, data_batch=data_batch)
-        self.runner.call_hook(f'after_{stage}_iter', batch_idx=idx, data_batch=data_batch,
-                              outputs=outputs)
+        self.runner.call_hook(
+            f'after_{stage}_iter', batch_idx=idx, data_batch=data_batch, outputs=outputs)
 
 
 @LOOPS.register_module()

@@ -60,8 +60,8 @@ class CyclicCosineLR(LRSchedulerMixin, _ParamScheduler):
                  verbose: bool = False) -> None:
         if by_epoch:
             raise ValueError('CyclicCosineLR changes the rate every iteration: by_epoch=False')
-        if isinstance(period, bool) or not (period in ('task', 'round') or
-                                            isinstance(period, int) and period > 0):
+        if isinstance(period, bool) or not (period in ('task', 'round')
+                                            or isinstance(period, int) and period > 0):
             raise ValueError(f"CyclicCosineLR period must be 'task', 'round' or a positive number "
                              f'of iterations, got {period!r}')
         self.period, self.eta_min = period, eta_min
@@ -76,8 +76,8 @@ class CyclicCosineLR(LRSchedulerMixin, _ParamScheduler):
             if unknown:
                 raise KeyError(f'CyclicCosineLR task_eta_min names unknown task(s) {unknown}; '
                                f'tasks: {list(self._plan.lengths)}')
-        super().__init__(optimizer, begin=begin, end=end, last_step=last_step, by_epoch=False,
-                         verbose=verbose)
+        super().__init__(
+            optimizer, begin=begin, end=end, last_step=last_step, by_epoch=False, verbose=verbose)
 
     @staticmethod
     def _read_plan() -> Optional[ContinualPlan]:

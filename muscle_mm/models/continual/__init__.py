@@ -4,5 +4,4 @@ from .multi_task_model import MultiTaskModel
 from .task_backbone_view import TaskBackboneView
 from .task_norm_stats import TaskNormStats
 
-__all__ = ['MultiTaskDataPreprocessor', 'MultiTaskModel', 'TaskBackboneView',
-           'TaskNormStats']
+__all__ = ['MultiTaskDataPreprocessor', 'MultiTaskModel', 'TaskBackboneView', 'TaskNormStats']

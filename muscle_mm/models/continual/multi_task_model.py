@@ -84,8 +84,10 @@ class MultiTaskModel(BaseModel):
             self.views[name] = view
         if stats is not None:
             self.task_norm_stats = stats  # registered after the backbone: loads after it
-        self.data_preprocessor.bind(
-            {name: model.data_preprocessor for name, model in self.tasks.items()})
+        self.data_preprocessor.bind({
+            name: model.data_preprocessor
+            for name, model in self.tasks.items()
+        })
 
     @property
     def task_names(self) -> List[str]:
@@ -141,8 +143,9 @@ class TaskModels(nn.ModuleDict):
         if own is None:
             raise ValueError(f'task {name!r}: {type(model).__name__} has no backbone to share')
         init_cfg = getattr(own, 'init_cfg', None) or []
-        if any(c.get('type') == 'Pretrained' for c in (
-                [init_cfg] if isinstance(init_cfg, dict) else init_cfg)):
+        if any(
+                c.get('type') == 'Pretrained'
+                for c in ([init_cfg] if isinstance(init_cfg, dict) else init_cfg)):
             raise ValueError(f'task {name!r}: its backbone has a Pretrained init_cfg, which would '
                              'load into a discarded copy; load the shared backbone with '
                              'model.backbone_checkpoint (or model.backbone.init_cfg) instead')
@@ -158,8 +161,10 @@ class TaskModels(nn.ModuleDict):
                     ] if device.type == 'cuda' else []
             # Initialized as a top-level model, as the stock one is: mmengine's init bookkeeping
             # of the enclosing model (``_params_init_info``) knows no backbone in it.
-            info = {m: m.__dict__.pop('_params_init_info') for m in model.modules()
-                    if '_params_init_info' in m.__dict__}
+            info = {
+                m: m.__dict__.pop('_params_init_info')
+                for m in model.modules() if '_params_init_info' in m.__dict__
+            }
             modules = model._modules
             model._modules = type(modules)(
                 (k, own.to(device) if k == 'backbone' else modules[k]) for k in order)

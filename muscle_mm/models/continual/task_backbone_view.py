@@ -20,8 +20,10 @@ Geometry = Dict[str, Tuple[tuple, tuple, tuple]]  # conv name -> (stride, paddin
 
 
 def conv_geometry(backbone: nn.Module) -> Geometry:
-    return {name: (m.stride, m.padding, m.dilation)
-            for name, m in backbone.named_modules() if isinstance(m, nn.Conv2d)}
+    return {
+        name: (m.stride, m.padding, m.dilation)
+        for name, m in backbone.named_modules() if isinstance(m, nn.Conv2d)
+    }
 
 
 def check_same_weights_layout(shared: nn.Module, own: nn.Module, task: str) -> None:
@@ -52,7 +54,10 @@ class TaskBackboneView:
             backbone's own statistics, which every task's train-mode calls update (paper-literal).
     """
 
-    def __init__(self, shared: nn.Module, own: nn.Module, task: str,
+    def __init__(self,
+                 shared: nn.Module,
+                 own: nn.Module,
+                 task: str,
                  norm_stats: Optional[TaskNormStats] = None) -> None:
         check_same_weights_layout(shared, own, task)
         self.shared = shared
@@ -89,8 +94,9 @@ class TaskBackboneView:
                 m.eval()
         self._set_geometry(self.geometry)
         trains = self.shared.training and not self.norm_eval
-        stats = (nullcontext() if self.norm_stats is None else
-                 self.norm_stats.use(self.task, trains=trains))
+        stats = (
+            nullcontext() if self.norm_stats is None else self.norm_stats.use(
+                self.task, trains=trains))
         try:
             with stats:
                 outs = self.shared(inputs)

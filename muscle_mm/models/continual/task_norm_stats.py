@@ -70,8 +70,11 @@ class TaskNormStats(nn.Module):
         return f'{task}.{stat}'.replace('.', '__')
 
     def _backbone_stats(self) -> Dict[str, torch.Tensor]:
-        return {f'{n}.{s}': getattr(m, s) for n, m in norm_layers(self._backbone[0])
-                for s in STAT_NAMES}
+        return {
+            f'{n}.{s}': getattr(m, s)
+            for n, m in norm_layers(self._backbone[0])
+            for s in STAT_NAMES
+        }
 
     def task_stats(self, task: str) -> Dict[str, torch.Tensor]:
         """Task ``task``'s statistics, by backbone buffer name (``layer1.0.bn1.running_mean``)."""
@@ -110,9 +113,11 @@ class TaskNormStats(nn.Module):
                               unexpected_keys, error_msgs):
         mine = [prefix + k for k in self._buffers]
         if not any(k in state_dict for k in mine):
-            print_log('TaskNormStats: the checkpoint has no per-task BN statistics (a shared-'
-                      "statistics run?): every task gets the checkpoint's backbone statistics",
-                      logger='current', level=30)
+            print_log(
+                'TaskNormStats: the checkpoint has no per-task BN statistics (a shared-'
+                "statistics run?): every task gets the checkpoint's backbone statistics",
+                logger='current',
+                level=30)
             self.reset()  # the backbone, registered before this module, is already loaded
             return
         super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys,

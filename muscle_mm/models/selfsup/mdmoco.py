@@ -116,13 +116,17 @@ class MDMoCo(MoCo):
                 'statistics and BN can leak information within the batch (MoCo §3.3). Set '
                 '--cfg-options model.single_process_bn_splits=8 (split-batch BN, MoCo\'s '
                 'single-GPU recipe; the batch must be a multiple of it) or train on several '
-                'processes.', logger='current', level=logging.WARNING)
+                'processes.',
+                logger='current',
+                level=logging.WARNING)
             return
         # Same parameter/buffer objects: the EMA's list of the key encoder's tensors stays valid.
         SplitBatchNorm.convert(self.backbone, splits)
         SplitBatchNorm.convert(self.encoder_k.module, splits)
-        print_log(f'MDMoCo: one process: BatchNorm2d -> SplitBatchNorm({splits} groups) in the '
-                  'query and key encoders (MoCo\'s single-GPU shuffle-BN).', logger='current')
+        print_log(
+            f'MDMoCo: one process: BatchNorm2d -> SplitBatchNorm({splits} groups) in the '
+            'query and key encoders (MoCo\'s single-GPU shuffle-BN).',
+            logger='current')
 
     def init_weights(self) -> None:
         """Run mmengine's init flow, then Kaiming (unless pretrained), then copy q -> k."""
@@ -136,11 +140,12 @@ class MDMoCo(MoCo):
             else:
                 self._kaiming_init_backbone()
                 kaiming = 'applied to the backbone'
-        self.encoder_k.module.load_state_dict(
-            nn.Sequential(self.backbone, self.neck).state_dict())
+        self.encoder_k.module.load_state_dict(nn.Sequential(self.backbone, self.neck).state_dict())
         # mmengine's init-info table above predates these two steps; say what they did.
-        print_log(f'MDMoCo: Kaiming init {kaiming}; key encoder (encoder_k) set to a copy of '
-                  'the initialized backbone + neck.', logger='current')
+        print_log(
+            f'MDMoCo: Kaiming init {kaiming}; key encoder (encoder_k) set to a copy of '
+            'the initialized backbone + neck.',
+            logger='current')
 
     @torch.no_grad()
     def _kaiming_init_backbone(self) -> None:

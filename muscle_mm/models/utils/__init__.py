@@ -5,5 +5,7 @@ from .multi_view_data_preprocessor import MultiViewDataPreprocessor
 from .split_batch_norm import SplitBatchNorm
 from .xray_views import XRayViews
 
-__all__ = ['AutocastRoIExtractor', 'FP32RoIAlign', 'check_queue_divisible',
-           'MultiViewDataPreprocessor', 'SplitBatchNorm', 'XRayViews']
+__all__ = [
+    'AutocastRoIExtractor', 'FP32RoIAlign', 'check_queue_divisible', 'MultiViewDataPreprocessor',
+    'SplitBatchNorm', 'XRayViews'
+]

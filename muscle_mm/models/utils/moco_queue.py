@@ -18,13 +18,15 @@ def check_queue_divisible(queue_len: int, batch_size: int, world_size: int = 1) 
     global_batch = batch_size * world_size
     if global_batch > 0 and queue_len % global_batch == 0:
         return
-    per_proc = [b for b in range(1, queue_len // world_size + 1)
-                if queue_len % (b * world_size) == 0]
+    per_proc = [
+        b for b in range(1, queue_len // world_size + 1) if queue_len % (b * world_size) == 0
+    ]
     batches = ' or '.join(f'{b} (global {b * world_size})'
                           for b in _nearest(per_proc, batch_size)) or \
         f'<none for {world_size} processes>'
-    queues = ' or '.join(str(q) for q in _nearest(
-        [global_batch * i for i in range(1, queue_len // max(global_batch, 1) + 2)], queue_len))
+    queues = ' or '.join(
+        str(q) for q in _nearest(
+            [global_batch * i for i in range(1, queue_len // max(global_batch, 1) + 2)], queue_len))
     raise ValueError(
         f'MoCo queue_len={queue_len} is not a multiple of the global batch {global_batch} '
         f'(batch size {batch_size} per process x {world_size} process(es)); the queue takes '

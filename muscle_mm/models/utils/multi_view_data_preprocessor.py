@@ -53,8 +53,8 @@ class MultiViewDataPreprocessor(SelfSupDataPreprocessor):
             bgr_to_rgb=bgr_to_rgb,
             rgb_to_bgr=rgb_to_bgr,
             non_blocking=non_blocking)
-        self.batch_augments = nn.ModuleList(
-            [MODELS.build(cfg) for cfg in batch_augments]) if batch_augments else None
+        self.batch_augments = nn.ModuleList([MODELS.build(cfg)
+                                             for cfg in batch_augments]) if batch_augments else None
 
     def forward(self, data: dict, training: bool = False) -> dict:
         """Move to the device, make the views (training only), then normalize each view."""

@@ -43,8 +43,12 @@ class SplitBatchNorm(nn.BatchNorm2d):
                  momentum: Optional[float] = 0.1,
                  affine: bool = True,
                  track_running_stats: bool = True) -> None:
-        super().__init__(num_features, eps=eps, momentum=momentum, affine=affine,
-                         track_running_stats=track_running_stats)
+        super().__init__(
+            num_features,
+            eps=eps,
+            momentum=momentum,
+            affine=affine,
+            track_running_stats=track_running_stats)
         if int(num_splits) < 1:
             raise ValueError(f'SplitBatchNorm: num_splits must be >= 1, got {num_splits}')
         self.num_splits = int(num_splits)
@@ -88,8 +92,8 @@ class SplitBatchNorm(nn.BatchNorm2d):
         and state dicts that already refer to them keep working)."""
         out = module
         if isinstance(module, nn.BatchNorm2d) and not isinstance(module, cls):
-            out = cls(module.num_features, num_splits, module.eps, module.momentum,
-                      module.affine, module.track_running_stats)
+            out = cls(module.num_features, num_splits, module.eps, module.momentum, module.affine,
+                      module.track_running_stats)
             if module.affine:
                 out.weight, out.bias = module.weight, module.bias
             out.running_mean, out.running_var = module.running_mean, module.running_var

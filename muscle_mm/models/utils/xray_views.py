@@ -126,8 +126,7 @@ class XRayViews(nn.Module):
             index = list(range(batch))
         return step, index
 
-    def warp(self, inputs: torch.Tensor, flips: torch.Tensor,
-             angles: torch.Tensor) -> torch.Tensor:
+    def warp(self, inputs: torch.Tensor, flips: torch.Tensor, angles: torch.Tensor) -> torch.Tensor:
         """Flip then rotate each image of ``N x C x H x W`` ``inputs`` (float) as given.
 
         The sampling grid is fp32 and so is the sampling (bf16/fp16 inputs are sampled in fp32
@@ -142,8 +141,8 @@ class XRayViews(nn.Module):
             grid = F.affine_grid(theta, [n, 1, h, w], align_corners=True)
             x = inputs.float()
             x = x - self.pad_val if self.pad_val else x
-            out = F.grid_sample(x, grid, mode=self.interpolation, padding_mode='zeros',
-                                align_corners=True)
+            out = F.grid_sample(
+                x, grid, mode=self.interpolation, padding_mode='zeros', align_corners=True)
             out = out + self.pad_val if self.pad_val else out
         return out.to(inputs.dtype)
 

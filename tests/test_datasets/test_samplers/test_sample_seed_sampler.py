@@ -13,14 +13,27 @@ from muscle_mm.datasets.samplers import SampleSeedSampler, sample_rng, sample_se
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.registry import DATASETS
 
-VIEWS = [dict(type='LoadXRayImage', to_gray3=False),
-         dict(type='Resize', scale=(40, 64), keep_ratio=False),
-         dict(type='MultiView', num_views=2, transforms=[[
-             dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-             dict(type='Rotate', magnitude_level=10, magnitude_range=(0, 10),
-                  magnitude_std='inf', total_level=10, prob=1.0, random_negative_prob=0.5,
-                  pad_val=0, interpolation='bilinear')]]),
-         dict(type='PackInputs')]
+VIEWS = [
+    dict(type='LoadXRayImage', to_gray3=False),
+    dict(type='Resize', scale=(40, 64), keep_ratio=False),
+    dict(
+        type='MultiView',
+        num_views=2,
+        transforms=[[
+            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+            dict(
+                type='Rotate',
+                magnitude_level=10,
+                magnitude_range=(0, 10),
+                magnitude_std='inf',
+                total_level=10,
+                prob=1.0,
+                random_negative_prob=0.5,
+                pad_val=0,
+                interpolation='bilinear')
+        ]]),
+    dict(type='PackInputs')
+]
 
 
 class Seeded(list):
@@ -31,8 +44,12 @@ class Seeded(list):
 def pool(tmp_path_factory):
     roots = generate_all(str(tmp_path_factory.mktemp('seeded')), only=('ShenzhenCXR', ))
     init_default_scope('mmpretrain')  # MultiView builds its transforms in the current scope
-    return DATASETS.build(dict(type='XRayPretrainPool', pipeline=VIEWS, dedup=False,
-                               datasets=[dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR'])]))
+    return DATASETS.build(
+        dict(
+            type='XRayPretrainPool',
+            pipeline=VIEWS,
+            dedup=False,
+            datasets=[dict(type='ShenzhenCXR', data_root=roots['ShenzhenCXR'])]))
 
 
 @pytest.mark.parametrize('world', [1, 2, 3])
@@ -61,6 +78,7 @@ def test_a_dataset_that_cannot_take_seeds_is_refused():
 
 
 def test_views_are_a_function_of_the_seed_and_leave_the_caller_rng_alone(pool):
+
     def views(idx):
         return torch.stack(pool[idx]['inputs'])
 

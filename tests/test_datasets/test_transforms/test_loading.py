@@ -216,8 +216,13 @@ def test_dicom_rescale_slope_intercept_before_window(tmp_path):
     rng = np.random.default_rng(2)
     stored = rng.integers(0, 4096, (24, 20)).astype(np.uint16)
     slope, intercept, center, width = 2.0, -1000.0, 2000.0, 3001.0
-    path = write_dicom(tmp_path / 'r.dcm', stored, RescaleSlope=slope,
-                       RescaleIntercept=intercept, WindowCenter=center, WindowWidth=width)
+    path = write_dicom(
+        tmp_path / 'r.dcm',
+        stored,
+        RescaleSlope=slope,
+        RescaleIntercept=intercept,
+        WindowCenter=center,
+        WindowWidth=width)
     expected = window_expected(stored * slope + intercept, center, width)
     out = load(path)['img'][..., 0]
     assert_close(out, expected)
@@ -225,8 +230,9 @@ def test_dicom_rescale_slope_intercept_before_window(tmp_path):
     assert np.abs(window_expected(stored.astype(float), center, width) - expected).mean() > 20
     # without a window the rescale does not change the picture (declared range maps with it)
     plain = load(write_dicom(tmp_path / 'p.dcm', stored))['img']
-    rescaled = load(write_dicom(tmp_path / 'q.dcm', stored, RescaleSlope=slope,
-                                RescaleIntercept=intercept))['img']
+    rescaled = load(
+        write_dicom(tmp_path / 'q.dcm', stored, RescaleSlope=slope,
+                    RescaleIntercept=intercept))['img']
     assert_close(rescaled, plain)
 
 
@@ -241,8 +247,8 @@ def test_dicom_window_center_width(tmp_path):
 def test_dicom_voi_lut_sequence_preferred(tmp_path):
     stored = np.tile(np.arange(0, 4096, 8, dtype=np.uint16), (3, 1))
     lut = np.rint(4095 * np.sqrt(np.arange(4096) / 4095))
-    path = write_dicom(tmp_path / 'v.dcm', stored, voi_lut=([4096, 0, 12], lut),
-                       WindowCenter=100, WindowWidth=50)
+    path = write_dicom(
+        tmp_path / 'v.dcm', stored, voi_lut=([4096, 0, 12], lut), WindowCenter=100, WindowWidth=50)
     out = load(path)['img'][..., 0]
     assert_close(out, np.rint(lut[stored] / 4095 * 255))
     # MONOCHROME1 with a VOI LUT is still inverted after the LUT
@@ -296,9 +302,13 @@ def _det_and_seg_inputs(tmp_path):
     mask = np.zeros((36, 28), np.uint8)
     mask[5:20, 4:14] = 1
     write(tmp_path / 'mask.png', mask)
-    return dict(img_path=write(tmp_path / 'x.png', gray8()), img_id=0,
-                instances=[dict(bbox=[4., 5., 14., 20.], bbox_label=0, ignore_flag=0)],
-                seg_map_path=str(tmp_path / 'mask.png'), reduce_zero_label=False, seg_fields=[])
+    return dict(
+        img_path=write(tmp_path / 'x.png', gray8()),
+        img_id=0,
+        instances=[dict(bbox=[4., 5., 14., 20.], bbox_label=0, ignore_flag=0)],
+        seg_map_path=str(tmp_path / 'mask.png'),
+        reduce_zero_label=False,
+        seg_fields=[])
 
 
 @pytest.mark.parametrize('scope,middle,pack', [
@@ -317,9 +327,10 @@ def test_in_task_pipelines(tmp_path, scope, middle, pack):
     sample = out['data_samples']
     assert sample.ori_shape == (36, 28) and sample.img_shape == (800, 500)
     if scope == 'mmdet':
-        np.testing.assert_allclose(sample.gt_instances.bboxes.tensor[0].numpy(),
-                                   [4 * 500 / 28, 5 * 800 / 36, 14 * 500 / 28, 20 * 800 / 36],
-                                   rtol=1e-4)
+        np.testing.assert_allclose(
+            sample.gt_instances.bboxes.tensor[0].numpy(),
+            [4 * 500 / 28, 5 * 800 / 36, 14 * 500 / 28, 20 * 800 / 36],
+            rtol=1e-4)
     if scope == 'mmseg':
         assert tuple(sample.gt_sem_seg.data.shape) == (1, 800, 500)
 
@@ -329,4 +340,3 @@ def test_registered_in_each_registry(scope):
     registry = importlib.import_module(f'{scope}.registry').TRANSFORMS
     assert registry.get('LoadXRayImage') is LoadXRayImage
     assert isinstance(registry.build(dict(type='LoadXRayImage', to_gray3=False)), LoadXRayImage)
-

@@ -31,7 +31,8 @@ LOSSY = [  # (transfer syntax, file, reference, largest mean |difference| in gra
     ('1.2.840.10008.1.2.4.81', 'SC_rgb_jls_lossy_line.dcm', RGB, 3.0),  # JPEG-LS near-lossless
     ('1.2.840.10008.1.2.4.91', 'SC_rgb_gdcm_KY.dcm', RGB, 3.0),  # JPEG 2000 (GDCM)
 ]
-COMPRESSED = sorted({uid for uid, *_ in LOSSLESS + LOSSY if uid.startswith('1.2.840.10008.1.2.4')}
+COMPRESSED = sorted({uid
+                     for uid, *_ in LOSSLESS + LOSSY if uid.startswith('1.2.840.10008.1.2.4')}
                     | {'1.2.840.10008.1.2.4.51', '1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.5'})
 
 
@@ -60,8 +61,9 @@ def test_a_decoder_plugin_is_installed(uid):
 def test_lossless_syntaxes_give_the_reference_pixels(uid, name, ref):
     path = shipped(name)
     assert syntax(path) == uid
-    np.testing.assert_array_equal(pydicom.dcmread(path).pixel_array,
-                                  pydicom.dcmread(shipped(ref)).pixel_array)
+    np.testing.assert_array_equal(
+        pydicom.dcmread(path).pixel_array,
+        pydicom.dcmread(shipped(ref)).pixel_array)
     np.testing.assert_array_equal(gray(path), gray(shipped(ref)))
 
 

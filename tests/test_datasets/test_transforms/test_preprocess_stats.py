@@ -38,8 +38,8 @@ def pipeline(frag, *transforms):
 def test_fragment_constants(frag):
     assert frag.xray_mean == [PAPER_MEAN] * 3 and frag.xray_std == [PAPER_STD] * 3
     assert tuple(frag.xray_scale) == (500, 800)  # mmcv (w, h): height 800, width 500
-    assert frag.xray_resize == dict(type='Resize', scale=(500, 800), keep_ratio=False,
-                                    interpolation='area')
+    assert frag.xray_resize == dict(
+        type='Resize', scale=(500, 800), keep_ratio=False, interpolation='area')
     assert frag.xray_load == dict(type='LoadXRayImage')
 
 
@@ -61,8 +61,13 @@ def test_zscore_gives_zero_mean_unit_std(tmp_path, frag, bits):
         assert abs(x[:, c].std().item() - 1) < 0.005
 
     selfsup_pre = SelfSupDataPreprocessor(mean=frag.xray_mean, std=frag.xray_std, to_rgb=False)
-    views_pipe = pipeline(frag, dict(type='MultiView', num_views=2, transforms=[[
-        frag.xray_resize, dict(type='RandomFlip', prob=0.5)]]), dict(type='PackInputs'))
+    views_pipe = pipeline(
+        frag,
+        dict(
+            type='MultiView',
+            num_views=2,
+            transforms=[[frag.xray_resize, dict(type='RandomFlip', prob=0.5)]]),
+        dict(type='PackInputs'))
     views = selfsup_pre(default_collate([views_pipe(dict(img_path=path))]))['inputs']
     assert len(views) == 2
     for v in views:
@@ -91,8 +96,7 @@ def test_large_downscale_does_not_alias(tmp_path, frag):
     cv2.imwrite(path, np.tile(stripes, (4000, 1)))
     outs = {}
     for interp in (frag.xray_interpolation, 'bilinear'):
-        pipe = pipeline(frag, dict(frag.xray_resize, interpolation=interp),
-                        dict(type='PackInputs'))
+        pipe = pipeline(frag, dict(frag.xray_resize, interpolation=interp), dict(type='PackInputs'))
         outs[interp] = pipe(dict(img_path=path))['inputs'][0].float()
     assert frag.xray_interpolation == 'area'
     assert outs['area'].std() < 5 and abs(outs['area'].mean() - stripes.mean()) < 2

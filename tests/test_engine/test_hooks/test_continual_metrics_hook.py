@@ -30,8 +30,9 @@ def run(tmp_path, per_task, values):
 def test_after_each_task_iterate(tmp_path):
     # a: 0.6 after round 1's a, ..., 0.8 right after its last iterate, 0.9 after b trained
     out = run(tmp_path, True, dict(a=[0.6, 0.7, 0.8, 0.9], b=[0.5, 0.4, 0.45, 0.3]))
-    assert out['labels'] == ['round 1 after a', 'round 1 after b', 'round 2 after a',
-                             'round 2 after b']
+    assert out['labels'] == [
+        'round 1 after a', 'round 1 after b', 'round 2 after a', 'round 2 after b'
+    ]
     assert out['greater_is_better'] == dict(a=True, b=False)  # 'loss': lower is better
     s = out['summary']
     assert s['per_task']['a']['reference'] == 2

@@ -19,8 +19,10 @@ class Net(torch.nn.Module):
 
 
 def _runner(model, weight_decay=0.0):
-    groups = [dict(params=list(model.backbone.parameters()), weight_decay=weight_decay),
-              dict(params=list(model.head.parameters()), weight_decay=1e-4)]
+    groups = [
+        dict(params=list(model.backbone.parameters()), weight_decay=weight_decay),
+        dict(params=list(model.head.parameters()), weight_decay=1e-4)
+    ]
     return SimpleNamespace(model=model, optim_wrapper=SimpleNamespace(param_groups=groups))
 
 
@@ -34,7 +36,7 @@ def test_penalty_equals_eq2_on_known_tensors():
         model.backbone[0].weight.add_(1.0)
         model.backbone[1].weight.add_(5.0)  # BN: not covered
     w = model.backbone[0].weight.detach()
-    expected = 0.5 * (0.3 * ((w - w0) ** 2).sum() + 0.7 * (w ** 2).sum())
+    expected = 0.5 * (0.3 * ((w - w0)**2).sum() + 0.7 * (w**2).sum())
     assert float(hook.penalty()) == pytest.approx(float(expected), rel=1e-6)
     assert [n for n, _ in hook.params] == ['0.weight']  # conv weight only: no BN, no bias
     total, logs = model.parse_losses(dict(loss_task=torch.tensor(2.0)))

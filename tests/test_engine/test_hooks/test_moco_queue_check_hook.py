@@ -11,8 +11,8 @@ from muscle_mm.registry import HOOKS
 
 
 def _runner(queue_len, batch_size, num_samples=64, drop_last=True):
-    loader = DataLoader(TensorDataset(torch.zeros(num_samples, 1)), batch_size=batch_size,
-                        drop_last=drop_last)
+    loader = DataLoader(
+        TensorDataset(torch.zeros(num_samples, 1)), batch_size=batch_size, drop_last=drop_last)
     return SimpleNamespace(model=SimpleNamespace(queue_len=queue_len), train_dataloader=loader)
 
 

@@ -18,8 +18,8 @@ def test_orders_reshuffled_per_round_and_reproducible():
 def test_orders_are_stable_across_numpy_versions():
     # numpy's legacy RandomState stream is frozen; these orders must never change silently.
     plan = ContinualPlan(LENGTHS, rounds=3, task_order='shuffle', seed=0)
-    assert plan.orders == [['pneumonia', 'lung', 'tbx', 'mura'],
-                           ['mura', 'lung', 'pneumonia', 'tbx'],
+    assert plan.orders == [['pneumonia', 'lung', 'tbx',
+                            'mura'], ['mura', 'lung', 'pneumonia', 'tbx'],
                            ['tbx', 'lung', 'pneumonia', 'mura']]
 
 
@@ -66,14 +66,16 @@ def test_differences_name_what_changed():
     changed = [r + 1 for r in range(3) if other.orders[r] != plan.orders[r]]
     assert changed == [1, 2, 3]
     text = other.differences(plan)
-    assert text[:2] == [f"task_order 'shuffle' -> {fixed!r}",
-                        'mura iterate length 5 -> 10: batch size, dataset or world size changed']
+    assert text[:2] == [
+        f"task_order 'shuffle' -> {fixed!r}",
+        'mura iterate length 5 -> 10: batch size, dataset or world size changed'
+    ]
     assert text[2] == 'task order of round 1 differs: pneumonia > lung > tbx > mura -> ' \
                       'tbx > lung > mura > pneumonia'
-    assert [t.split(':')[0] for t in text[2:]] == [f'task order of round {r} differs'
-                                                   for r in changed]
-    assert ContinualPlan(LENGTHS, 4, seed=1).differences(plan)[:2] == ['seed 0 -> 1',
-                                                                       'rounds 3 -> 4']
+    assert [t.split(':')[0]
+            for t in text[2:]] == [f'task order of round {r} differs' for r in changed]
+    assert ContinualPlan(
+        LENGTHS, 4, seed=1).differences(plan)[:2] == ['seed 0 -> 1', 'rounds 3 -> 4']
 
 
 def test_empty_task_refused():
@@ -88,8 +90,9 @@ def test_task_loaders_must_match_the_model_tasks():
     from muscle_mm.engine.runner.continual_loop import build_task_loaders
     full = DataLoader(TensorDataset(torch.zeros(4, 1)), batch_size=2)
     empty = DataLoader(TensorDataset(torch.zeros(0, 1)), batch_size=2)
-    with pytest.raises(KeyError, match=r"unknown task\(s\) \['lungs'\].*missing task\(s\) "
-                                       r"\['lung'\]"):
+    with pytest.raises(
+            KeyError, match=r"unknown task\(s\) \['lungs'\].*missing task\(s\) "
+            r"\['lung'\]"):
         build_task_loaders(None, dict(cls=full, lungs=full), ['cls', 'lung'], 'train_dataloader')
     with pytest.raises(ValueError, match='train_dataloader.lung: the TensorDataset dataset'):
         build_task_loaders(None, dict(cls=full, lung=empty), ['cls', 'lung'], 'train_dataloader')

@@ -58,8 +58,9 @@ def test_resume_at_round_boundary_equals_uninterrupted(straight):
     assert resumed.iter == straight[2].total
     assert_same(final, weights(work / f'epoch_{ROUNDS}.pth'), 'epoch_1 resumed')
     # rounds 2-3 moved the weights: the comparison is not vacuous
-    assert not torch.equal(weights(root / 'straight' / 'epoch_1.pth')['backbone.conv1.weight'],
-                           final['backbone.conv1.weight'])
+    assert not torch.equal(
+        weights(root / 'straight' / 'epoch_1.pth')['backbone.conv1.weight'],
+        final['backbone.conv1.weight'])
 
 
 def test_resume_inside_a_task_iterate_equals_uninterrupted(straight):
@@ -78,18 +79,24 @@ def test_validation_leaves_training_unchanged(straight):
     cfg, root, _ = straight
     work = root / 'no_val'
     train_tool.main([cfg, '--work-dir', str(work), '--no-validate'])
-    assert_same(weights(root / 'straight' / f'epoch_{ROUNDS}.pth'),
-                weights(work / f'epoch_{ROUNDS}.pth'), 'without validation')
+    assert_same(
+        weights(root / 'straight' / f'epoch_{ROUNDS}.pth'), weights(work / f'epoch_{ROUNDS}.pth'),
+        'without validation')
 
 
 @pytest.mark.parametrize('options, matches', [
-    (['train_dataloader.a.batch_size=4', f'train_cfg.rounds={ROUNDS + 1}',
-      "train_cfg.task_order='fixed'"],
-     [f'rounds {ROUNDS} -> {ROUNDS + 1}', "task_order 'shuffle' -> 'fixed'",
-      'a iterate length 4 -> 2: batch size, dataset or world size changed']),
+    ([
+        'train_dataloader.a.batch_size=4', f'train_cfg.rounds={ROUNDS + 1}',
+        "train_cfg.task_order='fixed'"
+    ], [
+        f'rounds {ROUNDS} -> {ROUNDS + 1}', "task_order 'shuffle' -> 'fixed'",
+        'a iterate length 4 -> 2: batch size, dataset or world size changed'
+    ]),
     (['randomness.seed=1'], ['seed 0 -> 1']),
-    (['randomness.seed=None'], ['randomness.seed is not set, so this run drew ',
-                                'resume with --cfg-options randomness.seed=0']),
+    (['randomness.seed=None'], [
+        'randomness.seed is not set, so this run drew ',
+        'resume with --cfg-options randomness.seed=0'
+    ]),
 ])
 def test_resume_with_another_plan_is_refused(straight, options, matches):
     cfg, root, _ = straight
@@ -98,4 +105,3 @@ def test_resume_with_another_plan_is_refused(straight, options, matches):
         train(cfg, root / 'refused', *options, resume=ckpt)
     for text in matches:
         assert text in str(err.value), (text, str(err.value))
-

@@ -51,8 +51,8 @@ def test_fixed_period_matches_eq1_at_start_quarter_half_end():
 def test_task_period_restarts_at_each_task_with_its_own_eta_min(plan):
     opt = _optimizer()
     eta_i = dict(a=0.02, b=0.01, c=0.005)
-    lrs = _lrs(CyclicCosineLR(opt, period='task', eta_min=ETA_MIN, task_eta_min=eta_i), opt,
-               plan.total)
+    lrs = _lrs(
+        CyclicCosineLR(opt, period='task', eta_min=ETA_MIN, task_eta_min=eta_i), opt, plan.total)
     for seg in plan.segments:
         T = seg.length
         for t in (0, T // 4, T // 2, T - 1):

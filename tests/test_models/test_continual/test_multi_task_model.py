@@ -33,8 +33,8 @@ def test_backbone_is_stored_once(model):
     backbone = [k for k in keys if k.startswith('backbone.')]
     assert len(backbone) == len(model.backbone.state_dict())
     assert not [k for k in keys if 'backbone' in k and not k.startswith('backbone.')]
-    assert {k.split('.')[1] for k in keys if k.startswith('tasks.')} == {
-        'pneumonia', 'mura', 'lung', 'tbx'}
+    assert {k.split('.')[1]
+            for k in keys if k.startswith('tasks.')} == {'pneumonia', 'mura', 'lung', 'tbx'}
 
 
 def test_lung_runs_at_output_stride_8_on_the_shared_weights(model, model_cfg):
@@ -67,11 +67,12 @@ def test_each_task_loss_is_prefixed_and_reaches_its_head(model):
         s = SegDataSample(metainfo=dict(img_shape=(64, 48), ori_shape=(64, 48)))
         s.gt_sem_seg = PixelData(data=torch.randint(0, 2, (1, 64, 48)))
         seg_samples.append(s)
-    det = demo_mm_inputs(batch_size=2, image_shapes=[(3, 64, 48)] * 2, num_items=[2, 1],
-                         num_classes=2)
+    det = demo_mm_inputs(
+        batch_size=2, image_shapes=[(3, 64, 48)] * 2, num_items=[2, 1], num_classes=2)
     batches = dict(
-        pneumonia=dict(inputs=imgs, data_samples=[DataSample().set_gt_label(1),
-                                                   DataSample().set_gt_label(0)]),
+        pneumonia=dict(
+            inputs=imgs, data_samples=[DataSample().set_gt_label(1),
+                                       DataSample().set_gt_label(0)]),
         lung=dict(inputs=imgs, data_samples=seg_samples),
         tbx=dict(inputs=det['inputs'], data_samples=det['data_samples']))
     heads = dict(pneumonia='head', lung='decode_head', tbx='roi_head')
@@ -90,8 +91,8 @@ def test_each_task_loss_is_prefixed_and_reaches_its_head(model):
 
 def test_task_backbone_must_match_the_shared_one(model_cfg):
     cfg = model_cfg.copy()
-    cfg.tasks = dict(pneumonia=dict(model_cfg.tasks.pneumonia,
-                                    backbone=dict(type='ResNet', depth=50)))
+    cfg.tasks = dict(
+        pneumonia=dict(model_cfg.tasks.pneumonia, backbone=dict(type='ResNet', depth=50)))
     with pytest.raises(ValueError, match='depth'):
         MODELS.build(cfg)
 
@@ -100,14 +101,19 @@ def test_backbone_checkpoint_loaded_strictly(model_cfg, tmp_path):
     init_default_scope('mmpretrain')
     src = MODELS.build(model_cfg)
     good = tmp_path / 'mdmoco.pth'
-    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in src.backbone.state_dict().items()}
-                    | {'neck.fc.weight': torch.zeros(1)}), good)
+    torch.save(
+        dict(state_dict={
+            f'backbone.{k}': v
+            for k, v in src.backbone.state_dict().items()
+        }
+             | {'neck.fc.weight': torch.zeros(1)}), good)
     cfg = model_cfg.copy()
     cfg.backbone_checkpoint = str(good)
     m = MODELS.build(cfg)
     m.init_weights()
-    assert all(torch.equal(a, b) for a, b in zip(m.backbone.state_dict().values(),
-                                                  src.backbone.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(m.backbone.state_dict().values(),
+                                          src.backbone.state_dict().values()))
     bad = tmp_path / 'r50.pth'
     torch.save(dict(state_dict={'backbone.layer1.0.conv3.weight': torch.zeros(1)}), bad)
     cfg.backbone_checkpoint = str(bad)
@@ -141,16 +147,23 @@ def test_every_head_starts_as_its_stock_model(config):
     torch.manual_seed(7)
     alone = MODELS.build(cfg.backbone)
     alone.init_weights()
-    assert all(torch.equal(a, b) for a, b in zip(model.backbone.state_dict().values(),
-                                                  alone.state_dict().values()))
+    assert all(
+        torch.equal(a, b) for a, b in zip(model.backbone.state_dict().values(),
+                                          alone.state_dict().values()))
     # The schemes themselves (mmdet / mmseg / mmpretrain init_cfg), not PyTorch's defaults.
     tbx, lung = model.tasks['tbx'], model.tasks['lung']
-    stds = {'tbx fc_reg': tbx.roi_head.bbox_head.fc_reg.weight,
-            'tbx rpn_cls': tbx.rpn_head.rpn_cls.weight,
-            'lung conv_seg': lung.decode_head.conv_seg.weight,
-            'pneumonia fc': model.tasks['pneumonia'].head.fc.weight}
-    want_std = {'tbx fc_reg': 0.001, 'tbx rpn_cls': 0.01, 'lung conv_seg': 0.01,
-                'pneumonia fc': 0.01}
+    stds = {
+        'tbx fc_reg': tbx.roi_head.bbox_head.fc_reg.weight,
+        'tbx rpn_cls': tbx.rpn_head.rpn_cls.weight,
+        'lung conv_seg': lung.decode_head.conv_seg.weight,
+        'pneumonia fc': model.tasks['pneumonia'].head.fc.weight
+    }
+    want_std = {
+        'tbx fc_reg': 0.001,
+        'tbx rpn_cls': 0.01,
+        'lung conv_seg': 0.01,
+        'pneumonia fc': 0.01
+    }
     for k, w in stds.items():
         assert w.std().item() == pytest.approx(want_std[k], rel=0.25), k
     assert torch.count_nonzero(tbx.rpn_head.rpn_cls.bias) == 0
@@ -158,8 +171,11 @@ def test_every_head_starts_as_its_stock_model(config):
 
 def test_task_backbone_pretrained_init_is_refused(model_cfg):
     cfg = model_cfg.copy()
-    cfg.tasks = dict(pneumonia=dict(model_cfg.tasks.pneumonia, backbone=dict(
-        model_cfg.tasks.pneumonia.backbone,
-        init_cfg=dict(type='Pretrained', checkpoint='some.pth'))))
+    cfg.tasks = dict(
+        pneumonia=dict(
+            model_cfg.tasks.pneumonia,
+            backbone=dict(
+                model_cfg.tasks.pneumonia.backbone,
+                init_cfg=dict(type='Pretrained', checkpoint='some.pth'))))
     with pytest.raises(ValueError, match='backbone_checkpoint'):
         MODELS.build(cfg)

@@ -22,15 +22,23 @@ def _views(per_task=True):
     torch.manual_seed(0)
     shared = ResNet(depth=18, out_indices=(0, 1, 2, 3))
     stats = TaskNormStats(shared, ['a', 'b', 'frozen']) if per_task else None
-    views = {t: TaskBackboneView(shared, ResNet(depth=18, out_indices=(3, ),
-                                                norm_eval=t == 'frozen'), t, norm_stats=stats)
-             for t in ('a', 'b', 'frozen')}
+    views = {
+        t:
+        TaskBackboneView(
+            shared,
+            ResNet(depth=18, out_indices=(3, ), norm_eval=t == 'frozen'),
+            t,
+            norm_stats=stats)
+        for t in ('a', 'b', 'frozen')
+    }
     return shared, stats, views
 
 
 def _bn_stats(module):
-    return {k: v.clone() for k, v in module.state_dict().items()
-            if 'running' in k or 'batches' in k}
+    return {
+        k: v.clone()
+        for k, v in module.state_dict().items() if 'running' in k or 'batches' in k
+    }
 
 
 def test_each_task_trains_and_is_evaluated_with_its_own_statistics():
@@ -115,8 +123,8 @@ def test_training_another_task_leaves_a_task_prediction_alone(cls_cfg, norm_stat
 
     def batch(task, scale=1.0):
         samples = [DataSample().set_gt_label(i % 2) for i in range(4)]
-        return dict(inputs=[(i * scale).to(torch.uint8) for i in imgs], data_samples=samples,
-                    task=task)
+        return dict(
+            inputs=[(i * scale).to(torch.uint8) for i in imgs], data_samples=samples, task=task)
 
     model.train()
     with torch.no_grad():
@@ -142,8 +150,11 @@ def test_init_weights_gives_every_task_the_checkpoint_statistics(cls_cfg, tmp_pa
     with torch.no_grad():
         src.backbone.layer1[0].bn1.running_mean.fill_(0.25)
     ckpt = tmp_path / 'mdmoco.pth'
-    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in src.backbone.state_dict().items()}),
-               ckpt)
+    torch.save(
+        dict(state_dict={
+            f'backbone.{k}': v
+            for k, v in src.backbone.state_dict().items()
+        }), ckpt)
     model = MODELS.build(dict(cls_cfg, norm_stats='per_task', backbone_checkpoint=str(ckpt)))
     model.init_weights()
     for task in ('pneumonia', 'mura'):

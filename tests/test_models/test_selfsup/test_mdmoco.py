@@ -26,14 +26,16 @@ def _cfg(**kw):
         queue_len=QUEUE_LEN,
         feat_dim=FEAT_DIM,
         momentum=0.1,  # large, so an EMA step is visible in every weight
-        backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN'),
-                      zero_init_residual=False),
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8,
-                  out_channels=FEAT_DIM, with_avg_pool=True),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
-                  temperature=0.2),
-        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[122.786] * 3,
-                               std=[18.390] * 3, to_rgb=False))
+        backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN'), zero_init_residual=False),
+        neck=dict(
+            type='MoCoV2Neck',
+            in_channels=512,
+            hid_channels=8,
+            out_channels=FEAT_DIM,
+            with_avg_pool=True),
+        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+        data_preprocessor=dict(
+            type='SelfSupDataPreprocessor', mean=[122.786] * 3, std=[18.390] * 3, to_rgb=False))
     for k, v in kw.items():
         if isinstance(v, dict) and isinstance(cfg.get(k), dict):
             cfg[k] = {**cfg[k], **v}
@@ -101,8 +103,7 @@ def test_key_encoder_ema_update_is_exact():
 
     model.train_step(_batch(1), wrapper)  # step 2: k <- (1 - m) * k + m * q (q before step)
     for n, p in k_params.items():
-        torch.testing.assert_close(p, (1 - m) * k_before[n] + m * q_before[n],
-                                   atol=1e-6, rtol=0)
+        torch.testing.assert_close(p, (1 - m) * k_before[n] + m * q_before[n], atol=1e-6, rtol=0)
         assert torch.equal(p, torch.lerp(k_before[n], q_before[n], m)), n
         assert not p.requires_grad
 
@@ -156,8 +157,10 @@ def test_batch_not_dividing_queue_is_a_clear_error():
 
 
 CONFIGS = Path(__file__).resolve().parents[3] / 'configs' / 'muscle'
-EXCLUDED = {'RandomResizedCrop', 'RandomCrop', 'GaussianBlur', 'ColorJitter', 'RandomGrayscale',
-            'RandomApply', 'Solarize', 'RandomErasing'}
+EXCLUDED = {
+    'RandomResizedCrop', 'RandomCrop', 'GaussianBlur', 'ColorJitter', 'RandomGrayscale',
+    'RandomApply', 'Solarize', 'RandomErasing'
+}
 
 
 def _transform_types(pipeline):
@@ -179,8 +182,9 @@ def test_configs(arch, width):
     pool = cfg.train_dataloader.dataset
     assert pool.type == 'XRayPretrainPool' and len(pool.datasets) == 9
     # NIH: all 112,120 images (paper Tab. 1); the others: their training splits
-    assert all(d.split == ('all' if d.type == 'NIHChestXray14' else 'train')
-               and d.data_root == f'data/{d.type}' for d in pool.datasets)
+    assert all(d.split == (
+        'all' if d.type == 'NIHChestXray14' else 'train') and d.data_root == f'data/{d.type}'
+               for d in pool.datasets)
     types = list(_transform_types(pool.pipeline))
     assert not EXCLUDED & set(types), f'excluded augmentations in the views: {types}'
     assert types[:2] == ['LoadXRayImage', 'Resize'] and types[-1] == 'PackInputs'
@@ -213,8 +217,8 @@ def _run_views(cfg, path, to_gray3=False, seed=0):
     np.random.seed(seed)
     out = pipeline(dict(img_path=path))
     preprocessor = MODELS.build(cfg.model.data_preprocessor)
-    batch = preprocessor(dict(inputs=[v[None] for v in out['inputs']],
-                              data_samples=[out['data_samples']]))
+    batch = preprocessor(
+        dict(inputs=[v[None] for v in out['inputs']], data_samples=[out['data_samples']]))
     return out['inputs'], batch['inputs']
 
 

@@ -17,14 +17,24 @@ CONFIGS = Path(__file__).resolve().parents[3] / 'configs'
 
 def _build(splits, seed=0):
     torch.manual_seed(seed)
-    model = MODELS.build(dict(
-        type='MDMoCo', queue_len=16, feat_dim=4, momentum=0.1, single_process_bn_splits=splits,
-        backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4,
-                  with_avg_pool=True),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
-        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[122.786] * 3,
-                               std=[18.390] * 3, to_rgb=False)))
+    model = MODELS.build(
+        dict(
+            type='MDMoCo',
+            queue_len=16,
+            feat_dim=4,
+            momentum=0.1,
+            single_process_bn_splits=splits,
+            backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
+            neck=dict(
+                type='MoCoV2Neck',
+                in_channels=512,
+                hid_channels=8,
+                out_channels=4,
+                with_avg_pool=True),
+            head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+            data_preprocessor=dict(
+                type='SelfSupDataPreprocessor', mean=[122.786] * 3, std=[18.390] * 3,
+                to_rgb=False)))
     model.init_weights()
     return model
 
@@ -45,8 +55,9 @@ def test_one_process_splits_bn_in_both_encoders():
         norms = _norms(encoder)
         assert norms and all(isinstance(m, SplitBatchNorm) and m.num_splits == 2 for m in norms)
     # a train step still moves the key encoder by EMA (its tensor list survived the swap)
-    batch = dict(inputs=[torch.rand(BATCH, 3, 64, 40) * 255 for _ in range(2)],
-                 data_samples=[DataSample() for _ in range(BATCH)])
+    batch = dict(
+        inputs=[torch.rand(BATCH, 3, 64, 40) * 255 for _ in range(2)],
+        data_samples=[DataSample() for _ in range(BATCH)])
     before = [p.clone() for p in model.encoder_k.module.parameters()]
     wrapper = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.5))
     for _ in range(2):

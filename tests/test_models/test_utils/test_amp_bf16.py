@@ -48,15 +48,26 @@ def test_split_batch_norm_under_autocast_matches_fp32():
 @pytest.fixture
 def moco():
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='MDMoCo', queue_len=32, feat_dim=8, momentum=0.1, single_process_bn_splits=2,
-        backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=16, out_channels=8,
-                  with_avg_pool=True),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
-        data_preprocessor=dict(type='MultiViewDataPreprocessor', mean=[122.786] * 3,
-                               std=[18.390] * 3, batch_augments=[dict(type='XRayViews',
-                                                                      seed=0)])))
+    model = MODELS.build(
+        dict(
+            type='MDMoCo',
+            queue_len=32,
+            feat_dim=8,
+            momentum=0.1,
+            single_process_bn_splits=2,
+            backbone=dict(type='ResNet', depth=18, norm_cfg=dict(type='BN')),
+            neck=dict(
+                type='MoCoV2Neck',
+                in_channels=512,
+                hid_channels=16,
+                out_channels=8,
+                with_avg_pool=True),
+            head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2),
+            data_preprocessor=dict(
+                type='MultiViewDataPreprocessor',
+                mean=[122.786] * 3,
+                std=[18.390] * 3,
+                batch_augments=[dict(type='XRayViews', seed=0)])))
     model.init_weights()
     return model.train()
 
@@ -65,8 +76,9 @@ def test_mdmoco_loss_under_bf16_autocast(moco):
     """Device views + split-batch BN + InfoNCE in bf16: finite loss close to fp32's, and the
     queue keeps fp32 keys (the bf16 keys are written into it, not the queue made bf16)."""
     MessageHub.get_instance('amp_moco').update_info('iter', 0)
-    batch = dict(inputs=torch.randint(0, 256, (4, 1, 64, 40), dtype=torch.uint8),
-                 data_samples=[DataSample(metainfo=dict(sample_idx=i)) for i in range(4)])
+    batch = dict(
+        inputs=torch.randint(0, 256, (4, 1, 64, 40), dtype=torch.uint8),
+        data_samples=[DataSample(metainfo=dict(sample_idx=i)) for i in range(4)])
     queue = moco.queue.clone()
     twin = copy.deepcopy(moco)  # each loss call moves the key encoder (EMA) and the queue
     torch.manual_seed(1)  # the same key shuffle for both
@@ -100,8 +112,10 @@ def test_l2sp_penalty_stays_fp32_under_autocast():
 
 def _extractors():
     init_default_scope('mmdet')
-    cfg = dict(roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
-               out_channels=8, featmap_strides=[4, 8])
+    cfg = dict(
+        roi_layer=dict(type='RoIAlign', output_size=7, sampling_ratio=0),
+        out_channels=8,
+        featmap_strides=[4, 8])
     stock = MODELS.build(dict(cfg, type='SingleRoIExtractor', _scope_='mmdet'))
     ours = MODELS.build(dict(cfg, type='AutocastRoIExtractor', _scope_='mmdet'))
     feats = [torch.randn(2, 8, 16, 10), torch.randn(2, 8, 8, 5)]

@@ -14,8 +14,12 @@ def _samples(indices):
 
 
 def test_preprocessor_makes_normalized_views_only_in_training():
-    pre = MODELS.build(dict(type='MultiViewDataPreprocessor', mean=[122.786] * 3,
-                            std=[18.390] * 3, batch_augments=[dict(type='XRayViews', seed=5)]))
+    pre = MODELS.build(
+        dict(
+            type='MultiViewDataPreprocessor',
+            mean=[122.786] * 3,
+            std=[18.390] * 3,
+            batch_augments=[dict(type='XRayViews', seed=5)]))
     assert isinstance(pre, MultiViewDataPreprocessor)
     img = torch.from_numpy(np.random.default_rng(0).integers(0, 256, (48, 32), dtype=np.uint8))
     inputs = img[None, None].repeat(2, 1, 1, 1)  # N x 1 x H x W uint8, as PackInputs + collate
@@ -28,8 +32,8 @@ def test_preprocessor_makes_normalized_views_only_in_training():
         assert out['inputs'][v].shape == (2, 3, 48, 32)  # broadcast to 3 channels
         torch.testing.assert_close(out['inputs'][v][:, 1:2], (raw[v] - 122.786) / 18.390)
     single = pre(dict(inputs=inputs, data_samples=_samples([0, 1])), training=False)
-    torch.testing.assert_close(single['inputs'], (inputs.float() - 122.786) / 18.390 *
-                               torch.ones(1, 3, 1, 1))
+    torch.testing.assert_close(single['inputs'],
+                               (inputs.float() - 122.786) / 18.390 * torch.ones(1, 3, 1, 1))
     # the CPU path (a list of views already) passes through as in SelfSupDataPreprocessor
     listed = pre(dict(inputs=[inputs, inputs], data_samples=_samples([0, 1])), training=True)
     torch.testing.assert_close(listed['inputs'][0], single['inputs'])

@@ -71,8 +71,8 @@ def test_convert_shares_tensors_and_keeps_mode():
     net.eval()
     params = {k: v for k, v in net.state_dict(keep_vars=True).items()}
     out = SplitBatchNorm.convert(net, 2)
-    assert out is net and isinstance(net[1], SplitBatchNorm) and isinstance(net[2][0],
-                                                                             SplitBatchNorm)
+    assert out is net and isinstance(net[1], SplitBatchNorm) and isinstance(
+        net[2][0], SplitBatchNorm)
     assert net[1].num_splits == 2 and not net[1].training
     for k, v in net.state_dict(keep_vars=True).items():
         assert v is params[k], k  # same objects: optimizers and EMA lists stay valid

@@ -23,8 +23,8 @@ VIEWS_CFG = osp.join(REPO, 'configs', '_base_', 'datasets', 'xray_mdmoco_views.p
 def smooth_image(h=48, w=32):
     """Gray blobs (no sharp edges, so bilinear kernels of cv2 and torch agree closely)."""
     y, x = np.mgrid[0:h, 0:w].astype(np.float64)
-    img = 40 + 150 * np.exp(-((y - 14) ** 2 + (x - 10) ** 2) / 40.0)
-    img += 60 * np.exp(-((y - 34) ** 2 + (x - 22) ** 2) / 90.0)
+    img = 40 + 150 * np.exp(-((y - 14)**2 + (x - 10)**2) / 40.0)
+    img += 60 * np.exp(-((y - 34)**2 + (x - 22)**2) / 90.0)
     return img.astype(np.float32)
 
 
@@ -67,8 +67,8 @@ def test_flip_matches_fliplr_and_then_rotates():
 
 def test_pad_value_fills_the_corners():
     img = np.full((32, 32), 100, np.float32)
-    views = XRayViews(pad_val=7.0).warp(torch.from_numpy(img)[None, None],
-                                         torch.tensor([False]), torch.tensor([45.0]))
+    views = XRayViews(pad_val=7.0).warp(
+        torch.from_numpy(img)[None, None], torch.tensor([False]), torch.tensor([45.0]))
     assert views[0, 0, 0, 0].item() == pytest.approx(7.0)
     assert views[0, 0, 16, 16].item() == pytest.approx(100.0)
 
