@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 DEMO_DIR ?= work_dirs/demo
 
-.PHONY: env env-cuda test demo check-env clean-env
+.PHONY: env env-cuda lint test demo check-env clean-env
 
 env:
 	@VENV=$(abspath $(VENV)) bash tools/setup_env.sh
@@ -25,6 +25,13 @@ env-cuda:
 
 check-env: env
 	$(PY) tools/misc/check_env.py
+
+# the linters and settings of mmpretrain's pre-commit (setup.cfg), at 100 columns; .ci/run runs it
+LINT_PATHS := muscle_mm tools benchmarks tests configs setup.py
+lint: env
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	$(PY) -m yapf -r --diff $(LINT_PATHS)
 
 test: env
 	OMP_NUM_THREADS=$${OMP_NUM_THREADS:-2} $(PY) -m pytest tests $(PYTEST_ARGS)

@@ -39,7 +39,7 @@ changed=0
 base_key=$(hash_of "$REQ/build.txt" <(echo "uv==$UV_VERSION $($PYTHON -V 2>&1)"))
 torch_key=$(hash_of "$REQ/torch.txt" <(echo "$base_key"))
 mmcv_key=$(hash_of "$REQ/mmcv.txt" <(echo "$torch_key"))
-rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" "$REQ/dicom_gpl.txt" setup.py <(echo "$mmcv_key"))
+rt_key=$(hash_of "$REQ/runtime.txt" "$REQ/tests.txt" "$REQ/dicom_gpl.txt" "$REQ/lint.txt" setup.py <(echo "$mmcv_key"))
 bytecode_key=$(hash_of <(echo "compileall $rt_key"))
 
 if [ -n "${DRY_RUN:-}" ]; then  # report which layers a real run would (re)install, change nothing
@@ -123,7 +123,7 @@ fi
 # --- runtime + muscle_mm --------------------------------------------------------------------
 if ! stamp_ok runtime "$rt_key"; then
   say "installing the OpenMMLab stack and muscle_mm (editable)"
-  "${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" -r "$REQ/dicom_gpl.txt" \
+  "${UV[@]}" -r "$REQ/runtime.txt" -r "$REQ/tests.txt" -r "$REQ/dicom_gpl.txt" -r "$REQ/lint.txt" \
     -c "$REQ/torch.txt" -c "$REQ/mmcv.txt" -c "$REQ/build.txt"
   "${UV[@]}" --no-deps --no-build-isolation -e "$ROOT"
   changed=1

@@ -33,6 +33,7 @@ def test_second_run_installs_nothing():
     ('runtime.txt', 'runtime bytecode'),  # new packages are compiled once more
     ('tests.txt', 'runtime bytecode'),
     ('dicom_gpl.txt', 'runtime bytecode'),  # installed with the runtime layer
+    ('lint.txt', 'runtime bytecode'),
     ('mmcv.txt', 'mmcv runtime bytecode'),
     ('torch.txt', 'torch mmcv runtime bytecode'),  # a new torch needs mmcv rebuilt against it
     ('build.txt', 'base torch mmcv runtime bytecode'),
