@@ -17,7 +17,12 @@ forgetting: two tasks in a fixed order (pneumonia, then mura), one round, valida
     (L2-SP at each --strengths, alpha from the config; plain weight decay 1e-4 without L2-SP).
     Only those two settings differ (MUSCLE's cyclic schedule everywhere). Also prints the drift
     of the backbone's conv weights over the mura iterate, ||w - w0|| / ||w0||, and ||w|| / ||w0||,
-    and a table of means +- sd over the seeds.
+    and a table of means +- sd over the seeds. The drift is also given paired, as the ratio to
+    the drift of L2-SP lambda 0 with the same seed and BN choice (same data order and start):
+    the seeds' spread in drift is larger than L2-SP's effect on one short iterate. L2-SP's pull
+    on one iterate grows with its length (about lr x 2 lambda alpha per step): --num sets the
+    images per dataset, so the number of steps (e.g. --num 2400: ~110 mura steps at batch 16,
+    near the ~150 of muscle_r50.py's MURA iterate).
 """
 import argparse
 import json
@@ -163,24 +168,50 @@ def forgetting(args):
             drift, norm = DriftHook.drift['mura']
             rows.append((seed, name, auc[0], auc[1], auc[0] - auc[1], drift, norm))
             print(f'seed {seed}  {name:38s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
-                  f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}; drift {drift:.4f}, '
-                  f'norm {norm:.4f}', flush=True)
+                  f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}; drift {drift:.4e}, '
+                  f'norm {norm:.6f}; {runner.iter} iterations in the run', flush=True)
         table(settings, rows)
+
+
+def paired_drift(settings, rows):
+    """{(seed, setting name): drift / drift of L2-SP lambda 0 with that seed and BN choice}, for
+    the settings whose lambda-0 twin ran (same data order, same start: a paired comparison)."""
+    zero = {bn: n for n, bn, lam in settings if lam == 0}
+    by = {(r[0], r[1]): r[5] for r in rows}
+    out = {}
+    for name, bn, _ in settings:
+        for seed in {r[0] for r in rows}:
+            base = by.get((seed, zero.get(bn)))
+            if (seed, name) in by and base:
+                out[(seed, name)] = by[(seed, name)] / base
+    return out
 
 
 def table(settings, rows):
     """Means +- sd over the seeds run so far (printed after each seed)."""
     seeds = sorted({r[0] for r in rows})
+    ratio = paired_drift(settings, rows)
     print(f"\nseeds {seeds}\n| setting (BN, regularizer) | forgetting (AUC pts) | AUC after "
-          f"pneumonia | AUC after mura | drift over mura | norm ratio | seeds |\n|{'---|' * 7}")
+          f"pneumonia | AUC after mura | drift over mura | drift / drift at lambda 0 (paired) "
+          f"| norm ratio | seeds |\n|{'---|' * 8}")
     for name, _, _ in settings:
         mine = [r for r in rows if r[1] == name]
         cols = []
-        for i in (4, 2, 3, 5, 6):
-            v = [r[i] for r in mine]
+        for i in (4, 2, 3, 5, 'ratio', 6):
+            v = ([ratio[(r[0], name)] for r in mine if (r[0], name) in ratio] if i == 'ratio'
+                 else [r[i] for r in mine])
+            if not v:
+                cols.append('n/a (no lambda-0 run)')
+                continue
             sd = statistics.stdev(v) if len(v) > 1 else 0.0
-            fmt = '+.2f' if i == 4 else '.2f' if i < 5 else '.4f'
-            cols.append(f'{statistics.mean(v):{fmt}} +- {sd:.{4 if i >= 5 else 2}f}')
+            if i == 4:
+                cols.append(f'{statistics.mean(v):+.2f} +- {sd:.2f}')
+            elif i in (2, 3):
+                cols.append(f'{statistics.mean(v):.2f} +- {sd:.2f}')
+            elif i == 5:
+                cols.append(f'{statistics.mean(v):.3e} +- {sd:.1e}')
+            else:
+                cols.append(f'{statistics.mean(v):.4f} +- {sd:.4f}')
         print(f"| {name.strip()} | {' | '.join(cols)} | {len(mine)} |", flush=True)
 
 

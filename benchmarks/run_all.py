@@ -40,6 +40,12 @@ BENCHMARKS = {
                              'forgetting of task A after task B for each BN statistics choice '
                              '(shared, per task) x backbone regularizer (L2-SP at 0, 5e-5, '
                              "MUSCLE's 0.05, 0.5; weight decay), with the drift from w0, 3 seeds"),
+    'continual_drift': ([PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
+                         'work_dirs/bench_data_1600', '--num', '1600', '--settings',
+                         'per_task:0', 'per_task:0.05', 'per_task:0.5'],
+                        "L2-SP's pull on the backbone's drift from w0 over a longer task "
+                        'iterate (--num 1600: ~75 mura steps at batch 16), paired against '
+                        'lambda 0 with the same seed, per-task BN (the default), 3 seeds'),
     'demo': (['bash', 'tools/demo.sh', 'work_dirs/bench_demo'],
              'make demo: wall time and peak memory (goal < 10 min, < 6 GiB on 2 cores), and the '
              "paper's comparisons in miniature on the synthetic data (one seed)"),
