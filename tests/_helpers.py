@@ -85,3 +85,18 @@ test_cfg = val_cfg
 test_evaluator = val_evaluator
 train_cfg = dict(by_epoch=False, max_iters=2, val_interval=100)
 """
+
+
+def epoch_state(work, epoch):
+    """The ``state_dict`` of ``<work>/epoch_<epoch>.pth``, on the CPU."""
+    import torch
+    return torch.load(
+        osp.join(work, f'epoch_{epoch}.pth'), map_location='cpu', weights_only=True)['state_dict']
+
+
+def assert_same_state(a, b, what):
+    """Two state dicts with the same keys and bit-identical tensors; names those that differ."""
+    import torch
+    assert a.keys() == b.keys()
+    differ = [k for k in a if not torch.equal(a[k], b[k])]
+    assert not differ, f'{what}: {len(differ)} of {len(a)} tensors differ, e.g. {differ[:5]}'

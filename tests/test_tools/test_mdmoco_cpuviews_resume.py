@@ -8,8 +8,8 @@ import sys
 import pytest
 import torch
 
-from _helpers import REPO
 from muscle_mm.datasets.synthetic import generate_all
+from _helpers import REPO, assert_same_state, epoch_state
 
 sys.path.insert(0, osp.join(REPO, 'tools'))
 import train as train_tool  # noqa: E402
@@ -21,15 +21,15 @@ def shrink(epochs=1, workers=0, persistent=False, images=16):
     """The real config at CPU size: 16 pool images, 64x40, batch 8, tiny queue and neck: 2 steps
     an epoch. BN in 2 groups of 4 (the config's 8 groups would be 1 sample each at batch 8, and
     MoCo's key shuffle would then change nothing): the main process's shuffle counts too."""
-    return ['--cfg-options', 'train_dataloader.batch_size=8',
-            f'train_dataloader.num_workers={workers}',
-            f'train_dataloader.persistent_workers={persistent}',
-            f'train_dataloader.dataset.indices={images}',
-            'train_dataloader.dataset.pipeline.1.scale=(40,64)', 'model.queue_len=32',
-            'model.neck.hid_channels=16', 'model.neck.out_channels=8', 'model.feat_dim=8',
-            'model.single_process_bn_splits=2',
-            f'train_cfg.max_epochs={epochs}', 'randomness.seed=0',
-            'default_hooks.logger.interval=1']
+    return [
+        '--cfg-options', 'train_dataloader.batch_size=8', f'train_dataloader.num_workers={workers}',
+        f'train_dataloader.persistent_workers={persistent}',
+        f'train_dataloader.dataset.indices={images}',
+        'train_dataloader.dataset.pipeline.1.scale=(40,64)', 'model.queue_len=32',
+        'model.neck.hid_channels=16', 'model.neck.out_channels=8', 'model.feat_dim=8',
+        'model.single_process_bn_splits=2', f'train_cfg.max_epochs={epochs}', 'randomness.seed=0',
+        'default_hooks.logger.interval=1'
+    ]
 
 
 @pytest.fixture(scope='module')
@@ -42,17 +42,6 @@ def data_dir(tmp_path_factory):
 
 def train(work, argv):
     return train_tool.main([CONFIG, '--work-dir', str(work)] + argv)
-
-
-def state(work, epoch):
-    return torch.load(osp.join(work, f'epoch_{epoch}.pth'), map_location='cpu',
-                      weights_only=True)['state_dict']
-
-
-def assert_same(a, b, what):
-    assert a.keys() == b.keys()
-    differ = [k for k in a if not torch.equal(a[k], b[k])]
-    assert not differ, f'{what}: {len(differ)} of {len(a)} tensors differ, e.g. {differ[:5]}'
 
 
 @pytest.fixture(scope='module')
@@ -71,16 +60,16 @@ def straight(data_dir):
 def test_resume_with_persistent_workers_reproduces_uninterrupted_run(straight, data_dir,
                                                                      monkeypatch):
     monkeypatch.chdir(data_dir)
-    sd = state(straight, 2)
+    sd = epoch_state(straight, 2)
     assert int(sd['queue_ptr']) == 0  # four steps of 8 keys went round the 32-key queue
     split = data_dir / 'split_w2'
     train(split, shrink(1, workers=2, persistent=True))
     resumed = train(split, ['--resume'] + shrink(2, workers=2, persistent=True))
     assert resumed.epoch == 2
-    assert_same(sd, state(split, 2), '1 + 1 resumed vs 2 epochs')
+    assert_same_state(sd, epoch_state(split, 2), '1 + 1 resumed vs 2 epochs')
     # training moved the weights in epoch 2, so the comparison is not vacuous
-    assert not torch.equal(state(straight, 1)['backbone.conv1.weight'],
-                           sd['backbone.conv1.weight'])
+    assert not torch.equal(
+        epoch_state(straight, 1)['backbone.conv1.weight'], sd['backbone.conv1.weight'])
 
 
 def test_no_workers_gives_the_weights_of_two_workers(straight, data_dir, monkeypatch):
@@ -89,4 +78,5 @@ def test_no_workers_gives_the_weights_of_two_workers(straight, data_dir, monkeyp
     monkeypatch.chdir(data_dir)
     work = data_dir / 'w0'
     train(work, shrink(2, workers=0, persistent=False))
-    assert_same(state(straight, 2), state(work, 2), 'no workers vs 2 persistent workers')
+    assert_same_state(
+        epoch_state(straight, 2), epoch_state(work, 2), 'no workers vs 2 persistent workers')

@@ -1,10 +1,12 @@
 """SampleSeedSampler: DefaultSampler's order with a per-sample augmentation seed, and the pool's
 views made under it (issue 15: CPU-view MD-MoCo resumes exactly)."""
+import os.path as osp
 import random
 
 import numpy as np
 import pytest
 import torch
+from mmengine.config import Config
 from mmengine.dataset import DefaultSampler
 from mmengine.registry import init_default_scope
 
@@ -12,26 +14,20 @@ import muscle_mm.datasets  # noqa: F401  (registers the datasets and the sampler
 from muscle_mm.datasets.samplers import SampleSeedSampler, sample_rng, sample_seed
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.registry import DATASETS
+from _helpers import REPO
 
+# the MD-MoCo config's own views (flip + rotation), at test size
 VIEWS = [
     dict(type='LoadXRayImage', to_gray3=False),
     dict(type='Resize', scale=(40, 64), keep_ratio=False),
     dict(
         type='MultiView',
         num_views=2,
-        transforms=[[
-            dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-            dict(
-                type='Rotate',
-                magnitude_level=10,
-                magnitude_range=(0, 10),
-                magnitude_std='inf',
-                total_level=10,
-                prob=1.0,
-                random_negative_prob=0.5,
-                pad_val=0,
-                interpolation='bilinear')
-        ]]),
+        transforms=[
+            Config.fromfile(
+                osp.join(REPO, 'configs', '_base_', 'datasets',
+                         'xray_mdmoco_views.py')).view_pipeline
+        ]),
     dict(type='PackInputs')
 ]
 
