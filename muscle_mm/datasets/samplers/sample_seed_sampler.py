@@ -9,6 +9,7 @@ from mmengine.dataset import DefaultSampler
 
 from muscle_mm.registry import DATA_SAMPLERS
 from muscle_mm.utils.counter_rng import sample_seed
+from muscle_mm.utils.rng_state import get_rng_state, set_rng_state
 
 __all__ = ['SampleSeedSampler', 'sample_rng', 'sample_seed']
 
@@ -18,16 +19,14 @@ def sample_rng(seed: int):
     """Seed ``random``, numpy and torch's CPU generator for one sample, then put back what was
     there: in the main process (``num_workers=0``) the model's own draws (MoCo's key shuffle)
     must not see the data's."""
-    saved = random.getstate(), np.random.get_state(), torch.get_rng_state()
+    saved = get_rng_state()
     random.seed(seed)
     np.random.seed(seed)
     torch.default_generator.manual_seed(seed)  # CPU only: the CUDA generators stay the model's
     try:
         yield
     finally:
-        random.setstate(saved[0])
-        np.random.set_state(saved[1])
-        torch.set_rng_state(saved[2])
+        set_rng_state(saved)
 
 
 @DATA_SAMPLERS.register_module()
