@@ -22,7 +22,8 @@ HEAVY = ('matplotlib', 'sklearn', 'pycocotools', 'scipy', 'pandas', 'pydicom', '
 # after its parent, which these runs import.
 SUBPACKAGES = ('datasets', 'engine', 'evaluation', 'models', 'visualization')
 
-# Prints {registry: sorted muscle_mm names} for every mmpretrain/mmdet/mmseg registry
+# Prints {registry: sorted muscle_mm names} for every mmpretrain/mmdet/mmseg registry and the
+# mmengine root registries they expose (as MMENGINE_X), keyed "registry scope.NAME"
 REGISTERED = '''
 import importlib, json
 from mmengine.registry import Registry
@@ -34,7 +35,7 @@ for scope in ('mmpretrain', 'mmdet', 'mmseg'):
             names = sorted(k for k, v in reg._module_dict.items()
                            if getattr(v, '__module__', '').startswith('muscle_mm.'))
             if names:
-                out[f'{scope}.{attr}'] = names
+                out[f'{reg.scope}.{attr.removeprefix("MMENGINE_")}'] = names
 print(json.dumps(out))
 '''
 
@@ -45,7 +46,9 @@ def run(code):
     return out.stdout.strip().splitlines()[-1]
 
 
-# Sets locs: muscle_mm's import locations of each registry it registers into, by "scope.NAME"
+# Sets locs: muscle_mm's import locations of each registry it registers into, by "scope.NAME".
+# A lookup in a scoped registry imports its locations, whose modules may register in the mmengine
+# root it falls back to (VISBACKENDS): the root is credited with its children's locations.
 LOCATIONS = (
     'import muscle_mm\n'
     'locs = {}\n'
@@ -53,7 +56,11 @@ LOCATIONS = (
     '    for r in regs:\n'
     '        name = next(k for k, v in vars(importlib.import_module(r.scope + ".registry"))'
     '.items() if v is r)\n'
-    '        locs[f"{r.scope}.{name}"] = [m for m in r._locations if m.startswith("muscle_mm")]\n')
+    '        mods = [m for m in r._locations if m.startswith("muscle_mm")]\n'
+    '        locs[f"{r.scope}.{name}"] = mods\n'
+    '        if r.parent is not None:\n'
+    '            root = locs.setdefault(f"{r.parent.scope}.{name}", [])\n'
+    '            root += [m for m in mods if m not in root]\n')
 
 
 @pytest.fixture(scope='module')
@@ -93,11 +100,16 @@ def test_each_registry_lookup_imports_what_registers_there(light, registered_by_
         for registry, names in by_registry.items():
             everything.setdefault(registry, set()).update(names)
     assert len(everything) >= 10 and 'MDMoCo' in everything['mmpretrain.MODELS']
+    assert 'OptionalTensorboardVisBackend' in everything['mmengine.VISBACKENDS']
+    # what each location module registers, imported alone (a subpackage's is already known)
+    by_module = {f'muscle_mm.{s}': r for s, r in registered_by_subpackage.items()}
+    for module in {m for mods in locations.values() for m in mods} - set(by_module):
+        by_module[module] = json.loads(run(f'import {module}\n' + REGISTERED))
     for registry, names in everything.items():
         assert registry in locations, f'{registry} holds {names} but has no muscle_mm location'
         covered = set()
         for module in locations[registry]:
-            covered |= set(registered_by_subpackage[module.split('.', 1)[1]].get(registry, []))
+            covered |= set(by_module[module].get(registry, []))
         assert names <= covered, \
             f'{registry}: {sorted(names - covered)} not registered by {locations[registry]}'
 
