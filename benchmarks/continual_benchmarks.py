@@ -34,6 +34,7 @@ from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
 from muscle_mm.datasets.synthetic import generate_all
+from muscle_mm.experiments.grid import TASKS
 from muscle_mm.registry import HOOKS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -78,7 +79,7 @@ def train_seconds(cfg):
 
 
 def switching(args):
-    tasks = ['pneumonia', 'mura', 'lung', 'tbx']
+    tasks = list(TASKS)
     together, alone = [], []
     for r in range(args.repeats):
         together.append(train_seconds(config(DEMO, f'{args.work}/switch_all_{r}', tasks))[0])

@@ -48,7 +48,7 @@ from mmengine.registry import init_default_scope
 from mmengine.structures import InstanceData, PixelData
 
 import muscle_mm  # noqa: F401
-from muscle_mm.experiments.grid import TASKS, config_path
+from muscle_mm.experiments.grid import TABLE_TASKS, TASKS, config_path
 from muscle_mm.registry import MODELS
 from muscle_mm.utils.timing import sync, time_per_call
 
@@ -179,7 +179,7 @@ def task_batch(task, n, h, w, gen):
     meta = dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w), scale_factor=(1.0, 1.0))
     samples = []
     for i in range(n):
-        if task in ('pneumonia', 'mura'):
+        if task in TABLE_TASKS[2]:  # classification
             samples.append(DataSample().set_gt_label(i % 2))
         elif task == 'lung':
             s = SegDataSample(metainfo=meta)

@@ -22,15 +22,17 @@ from collections import OrderedDict
 
 import numpy as np
 
-from muscle_mm.experiments.grid import (DEPTHS, INIT_NAMES, INITS, PREDICTIONS_FILE, TASKS,
-                                        run_dir)
+from muscle_mm.experiments.grid import (DEPTHS, INIT_NAMES, INITS, PREDICTIONS_FILE, TASK_FIGURES,
+                                        TASKS, run_dir)
 
-DEFAULT_TASK = dict(roc='pneumonia', lung='lung', tbx='tbx')
+# each figure's first task (roc: pneumonia)
+DEFAULT_TASK = {fig: next(t for t in TASKS if TASK_FIGURES[t] == fig)
+                for fig in TASK_FIGURES.values()}
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('figure', choices=['roc', 'lung', 'tbx'])
+    p.add_argument('figure', choices=list(DEFAULT_TASK))
     p.add_argument('--out', required=True, help='PNG file to write')
     p.add_argument('--pred', nargs='+', default=[], metavar='NAME=PKL',
                    help='predictions of each initialization, in legend / column order')

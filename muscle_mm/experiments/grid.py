@@ -15,6 +15,9 @@ TASKS: Tuple[str, ...] = ('pneumonia', 'mura', 'lung', 'tbx')
 INITS: Tuple[str, ...] = ('scratch', 'imagenet', 'mdmoco', 'muscle_minus', 'muscle')
 #: The two ResNet depths of Tab. 2-3.
 DEPTHS: Tuple[int, ...] = (18, 50)
+#: The tasks of each of the paper's tables: Tab. 2 the two classifications, Tab. 3 the lung
+#: segmentation and TB detection.
+TABLE_TASKS: Dict[int, Tuple[str, ...]] = {2: ('pneumonia', 'mura'), 3: ('lung', 'tbx')}
 #: How the paper prints each initialization and task.
 INIT_NAMES: Dict[str, str] = dict(scratch='Scratch', imagenet='ImageNet', mdmoco='MD-MoCo',
                                   muscle_minus='MUSCLE--', muscle='MUSCLE')

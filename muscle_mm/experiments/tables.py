@@ -10,7 +10,7 @@ import math
 import os.path as osp
 from typing import Iterable, List, Optional, Tuple
 
-from .grid import DEPTHS, INIT_NAMES, INITS, TASK_NAMES
+from .grid import DEPTHS, INIT_NAMES, INITS, TABLE_TASKS, TASK_NAMES
 from .results import (CLS_COLUMNS, COLUMNS, NOT_RUN, STUDY_COLUMNS, Cells, fmt, load_results,
                       summarize)
 
@@ -51,7 +51,7 @@ _T3 = {
 def paper_value(task: str, depth: int, init: str, column: str) -> Optional[float]:
     """The paper's number in Tab. 2 or 3 for this cell and column (None: not in the paper)."""
     i = INITS.index(init)
-    if task in ('pneumonia', 'mura'):
+    if task in TABLE_TASKS[2]:
         cols = list(CLS_COLUMNS)
         return _T2[(task, depth)][i][cols.index(column)] if column in cols else None
     cols = ['Dice', 'mIoU'] if task == 'lung' else ['mAP', 'AP active', 'AP latent']
@@ -97,7 +97,7 @@ def build_rows(cells: Cells, tasks: Tuple[str, ...], with_paper: bool,
     expected = list(expected)
     seeds_all = expected_seeds(cells, expected)
     n_expected = len(seeds_all)
-    table2 = tasks[0] in ('pneumonia', 'mura')
+    table2 = tasks[0] in TABLE_TASKS[2]
     present = {(t, d) for (t, d, _) in cells} | {(e[0], e[2]) for e in expected}
     groups = [(t, d) for t in tasks for d in DEPTHS if (t, d) in present] if table2 else \
         [(None, d) for d in DEPTHS if any((t, d) in present for t in tasks)]
@@ -152,7 +152,7 @@ def write_table(grid_dir: str, number: int, cells: Cells, with_paper: bool,
                 expected: Iterable[tuple] = ()) -> List[str]:
     """``<grid_dir>/table<number>.{md,csv}`` (2: Pneumonia, MURA; 3: Lung, TBX); [] when the
     table has no row."""
-    tasks = ('pneumonia', 'mura') if number == 2 else ('lung', 'tbx')
+    tasks = TABLE_TASKS[number]
     md_rows, records = build_rows(cells, tasks, with_paper, expected)
     if not records:
         return []

@@ -8,13 +8,12 @@ import pytest
 import torch
 
 from _helpers import REPO
+from muscle_mm.cli import train as train_tool
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.models.utils import MultiViewDataPreprocessor, XRayViews
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
 sys.path.insert(0, osp.join(REPO, 'tools', 'dataset_converters'))
-import build_cache  # noqa: E402
-import train as train_tool  # noqa: E402
+import build_cache  # noqa: E402  (a tool of its own)
 
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18_deviceviews.py')
 

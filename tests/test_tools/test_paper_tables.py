@@ -5,15 +5,11 @@ import csv
 import json
 import os
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 
-from _helpers import REPO
-
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import paper_tables  # noqa: E402
+from muscle_mm.experiments import tables as paper_tables
 
 
 def _result(grid, task, init, depth, seed, metrics):
