@@ -9,7 +9,7 @@ in-process (issue 18); its docstring has the details.
 """
 import sys
 
-from muscle_mm.cli.run_grid import GridError, main
+from muscle_mm.cli.run_grid import GridError, main, parse_args  # noqa: F401  (tests import it)
 
 if __name__ == '__main__':
     try:

@@ -9,7 +9,7 @@ in-process (issue 18); its docstring has the details.
 """
 import sys
 
-from muscle_mm.cli.test import main, parse_args  # noqa: F401  (tests import the tool)
+from muscle_mm.cli.test import main, parse_args  # noqa: F401  (tests import it)
 from muscle_mm.utils.checkpoint_fit import CheckpointMismatchError
 
 if __name__ == '__main__':

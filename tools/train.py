@@ -6,7 +6,7 @@
 The tool's code is muscle_mm/cli/train.py (``main(argv)``), which other tools run
 in-process (issue 18); its docstring has the details.
 """
-from muscle_mm.cli.train import main, merge_args, parse_args  # noqa: F401  (tests import the tool)
+from muscle_mm.cli.train import main, merge_args, parse_args  # noqa: F401  (tests import it)
 
 if __name__ == '__main__':
     main()

@@ -16,7 +16,7 @@ in-process (issue 18); its docstring has the details.
 """
 import sys
 
-from muscle_mm.cli.check_leakage import main
+from muscle_mm.cli.check_leakage import main, parse_args  # noqa: F401  (tests import it)
 
 if __name__ == '__main__':
     sys.exit(main())

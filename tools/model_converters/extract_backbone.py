@@ -6,7 +6,7 @@
 The tool's code is muscle_mm/cli/extract_backbone.py (``main(argv)``), which other tools run
 in-process (issue 18); its docstring has the details.
 """
-from muscle_mm.cli.extract_backbone import main
+from muscle_mm.cli.extract_backbone import main, parse_args  # noqa: F401  (tests import it)
 
 if __name__ == '__main__':
     main()
