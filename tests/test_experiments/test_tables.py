@@ -1,6 +1,6 @@
-"""tools/analysis_tools/paper_tables.py: Tables 2 and 3 from result.json files, mean and sample
-standard deviation over seeds, the paper's numbers beside ours, and records that contradict
-their folder or lack a metric refused."""
+"""muscle_mm.experiments.tables (tools/analysis_tools/paper_tables.py): Tables 2 and 3 from
+result.json files, mean and sample standard deviation over seeds, the paper's numbers beside
+ours, and records that contradict their folder or lack a metric refused."""
 import csv
 import json
 import os
