@@ -1,12 +1,7 @@
-"""The paper's figures from test predictions (``tools/test.py CONFIG CKPT --out preds.pkl``, or
-the ``preds_test.pkl`` that tools/run_grid.py keeps for every run), one per initialization.
+"""The paper's figures (ROC curves, lung overlays, TB boxes) from test predictions.
 
-    python tools/analysis_tools/paper_figures.py roc --pred Scratch=a.pkl MUSCLE=b.pkl \
-        --out roc.png
-    python tools/analysis_tools/paper_figures.py lung --grid-dir work_dirs/grid --depth 18 \
-        --out lung.png [--num-images 4] [--pick spread]
-    python tools/analysis_tools/paper_figures.py tbx --grid-dir work_dirs/grid --depth 50 \
-        --out tbx.png
+    python tools/analysis_tools/paper_figures.py {roc,lung,tbx} --out FIG.png \
+        (--pred NAME=PKL ... | --grid-dir work_dirs/grid [--task T] [--depth D] [--seed S])
 
 The tool's code is muscle_mm/cli/paper_figures.py (``main(argv)``), which other tools run
 in-process (issue 18); its docstring has the details.
