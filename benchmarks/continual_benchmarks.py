@@ -29,20 +29,18 @@ import json
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import muscle_mm  # noqa: F401
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
-import muscle_mm  # noqa: E402,F401
-from mmengine.config import Config  # noqa: E402
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-from muscle_mm.datasets.synthetic import generate_all  # noqa: E402
-from muscle_mm.registry import HOOKS  # noqa: E402
+from muscle_mm.datasets.synthetic import generate_all
+from muscle_mm.experiments.grid import TASKS
+from muscle_mm.registry import HOOKS
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_r18_demo.py')
@@ -86,7 +84,7 @@ def train_seconds(cfg):
 
 
 def switching(args):
-    tasks = ['pneumonia', 'mura', 'lung', 'tbx']
+    tasks = list(TASKS)
     together, alone = [], []
     for r in range(args.repeats):
         together.append(train_seconds(config(DEMO, f'{args.work}/switch_all_{r}', tasks))[0])

@@ -31,20 +31,19 @@ import tempfile
 import time
 
 import cv2
-import numpy as np
 import torch
 
+from mmengine.config import Config
+from mmengine.dataset import Compose, default_collate
+from mmengine.registry import DefaultScope
+from mmpretrain.models import SelfSupDataPreprocessor
+
+import muscle_mm.datasets.transforms  # noqa: F401  (registers LoadXRayImage)
+from muscle_mm.datasets.base import list_images
+from muscle_mm.datasets.pipeline_bench import CV2_INTERP, bare, make_phantoms
+from muscle_mm.utils.timing import best_rates
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-
-from mmengine.config import Config  # noqa: E402
-from mmengine.dataset import Compose, default_collate  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-from mmpretrain.models import SelfSupDataPreprocessor  # noqa: E402
-
-import muscle_mm.datasets.transforms  # noqa: E402,F401  (registers LoadXRayImage)
-from muscle_mm.datasets.base import list_images  # noqa: E402
-from muscle_mm.datasets.synthetic.phantom import chest_phantom  # noqa: E402
 
 FRAGMENT = osp.join(ROOT, 'configs/_base_/datasets/xray_preprocess.py')
 VIEWS = osp.join(ROOT, 'configs/_base_/datasets/xray_mdmoco_views.py')
@@ -62,25 +61,6 @@ def parse_args():
     return p.parse_args()
 
 
-def make_phantoms(folder, num, height, width):
-    rng = np.random.default_rng(0)
-    paths = []
-    for i in range(num):
-        img, _ = chest_phantom(rng, height, width, opacity=float(rng.random()) * 0.5)
-        paths.append(osp.join(folder, f'{i:05d}.png'))
-        cv2.imwrite(paths[-1], img)
-    return paths
-
-
-CV2_INTERP = {'bilinear': cv2.INTER_LINEAR, 'area': cv2.INTER_AREA}
-
-
-def bare(paths, size, interpolation='bilinear'):
-    for path in paths:
-        img = cv2.imread(path, cv2.IMREAD_GRAYSCALE)
-        cv2.resize(img, size, interpolation=CV2_INTERP[interpolation])
-
-
 def with_interpolation(pipeline, interpolation):
     """``pipeline`` with every Resize step set to ``interpolation``."""
     pipeline = copy.deepcopy(pipeline)
@@ -96,18 +76,6 @@ def project(paths, pipe, preprocessor, batch):
         packed = [pipe(dict(img_path=p)) for p in paths[start:start + batch]]
         if preprocessor is not None:
             preprocessor(default_collate(packed))
-
-
-def best_rates(fns, num, rounds):
-    """images/s of each ``fns`` entry, best of ``rounds``. The paths take turns within a round,
-    so a change in machine load between rounds affects them all alike."""
-    best = {name: float('inf') for name in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            best[name] = min(best[name], time.perf_counter() - t0)
-    return {name: num / t for name, t in best.items()}
 
 
 def resize_ms(paths, size, interpolation, repeats=5):

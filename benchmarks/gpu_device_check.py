@@ -41,21 +41,18 @@ from contextlib import contextmanager
 
 import torch
 
+from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmengine.registry import init_default_scope
+from mmengine.structures import InstanceData, PixelData
+
+import muscle_mm  # noqa: F401
+from muscle_mm.experiments.grid import TABLE_TASKS, TASKS, config_path
+from muscle_mm.registry import MODELS
+from muscle_mm.utils.timing import sync, time_per_call
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
-
-from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MessageHub  # noqa: E402
-from mmengine.optim import AmpOptimWrapper, OptimWrapper  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.structures import InstanceData, PixelData  # noqa: E402
-
-import muscle_mm  # noqa: E402,F401
-from muscle_mm.registry import MODELS  # noqa: E402
-
-TASKS = ('pneumonia', 'mura', 'lung', 'tbx')
 SCOPE = dict(pneumonia='mmpretrain', mura='mmpretrain', lung='mmseg', tbx='mmdet')
 
 
@@ -104,11 +101,6 @@ def optim_wrapper(params, device, lr):
     if device == 'cpu':
         return CPUAutocastOptimWrapper(optimizer=opt)
     return AmpOptimWrapper(optimizer=opt, dtype=amp_dtype(device))
-
-
-def sync(device):
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
 
 
 def peak_reset(device):
@@ -187,7 +179,7 @@ def task_batch(task, n, h, w, gen):
     meta = dict(img_shape=(h, w), ori_shape=(h, w), pad_shape=(h, w), scale_factor=(1.0, 1.0))
     samples = []
     for i in range(n):
-        if task in ('pneumonia', 'mura'):
+        if task in TABLE_TASKS[2]:  # classification
             samples.append(DataSample().set_gt_label(i % 2))
         elif task == 'lung':
             s = SegDataSample(metainfo=meta)
@@ -304,7 +296,7 @@ def amp_continual(args, gen):
 
 
 def finetune_model(args, task):
-    cfg = Config.fromfile(cfg_path('finetune', task, f'{task}_scratch_{args.arch}.py'))
+    cfg = Config.fromfile(config_path(task, 'scratch', int(args.arch[1:])))
     return build(cfg.model, args.device, SCOPE[task])
 
 
@@ -385,15 +377,7 @@ def compare(args, gen):
 
 
 # --- part 3: speed ----------------------------------------------------------------------------
-def time_steps(fn, steps, device):
-    fn()
-    fn()  # warm-up: cuDNN algorithm choice, allocator
-    sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        fn()
-    sync(device)
-    return (time.perf_counter() - t0) / steps
+WARMUP = 2  # untimed steps before each timing: cuDNN's algorithm choice, the allocator
 
 
 def speed(args, gen):
@@ -407,7 +391,7 @@ def speed(args, gen):
     model.train()
     wrapper = optim_wrapper(model.parameters(), dev, lr=0.03)
     batch = moco_batch(n, args.h, args.w, gen)
-    t_moco = time_steps(lambda: model.train_step(batch, wrapper), steps, dev)
+    t_moco = time_per_call(lambda: model.train_step(batch, wrapper), steps, dev, WARMUP)
     res['mdmoco_peak_gib'] = peak_gib(dev)
     # the plain step: torchvision's ResNet at the same depth, batch and size, one view
     tv = (torchvision.models.resnet50 if args.arch == 'r50' else torchvision.models.resnet18)()
@@ -423,7 +407,7 @@ def speed(args, gen):
         loss.backward()
         opt.step()
     peak_reset(dev)
-    t_plain = time_steps(plain, steps, dev)
+    t_plain = time_per_call(plain, steps, dev, WARMUP)
     res['plain_peak_gib'] = peak_gib(dev)
     res.update(batch=n, mdmoco_step_s=t_moco, plain_step_s=t_plain, ratio=t_moco / t_plain,
                goal_ratio=1.4, images_per_s=n / t_moco)
@@ -433,13 +417,20 @@ def speed(args, gen):
     return res
 
 
+def _cycle(loader):
+    """The loader's batches, epoch after epoch."""
+    while True:
+        yield from loader
+
+
 def loader_rates(args, model, wrapper, alone):
     """images/s of loader (workers, pinned memory) -> preprocessor -> step, with the cache and
     with decoding, against the step alone on a resident batch."""
-    import build_cache
-    from data_pipeline_throughput import make_phantoms
     from mmengine.dataset import Compose, default_collate
     from mmengine.registry import DefaultScope
+
+    from muscle_mm.datasets.pipeline_bench import make_phantoms
+    from muscle_mm.datasets.xray_cache_build import build as build_cache
     cfg = Config.fromfile(cfg_path('muscle', f'mdmoco_{args.arch}_deviceviews.py'))
     step_cfg = cfg.train_dataloader.dataset.pipeline[0]
     if args.dry_run:
@@ -450,7 +441,7 @@ def loader_rates(args, model, wrapper, alone):
         side = 64 if args.dry_run else 1024
         paths = make_phantoms(tmp, n_img, side, side)
         cache = osp.join(tmp, 'cache')
-        build_cache.build(paths, step_cfg, cache, 0, 1024, {})
+        build_cache(paths, step_cfg, cache, 0, 1024, {})
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             rest = list(cfg.train_dataloader.dataset.pipeline[1:])
             pipes = dict(cache=Compose([dict(step_cfg, cache=cache)] + rest),
@@ -472,18 +463,11 @@ def loader_rates(args, model, wrapper, alone):
                 num_workers=args.workers, pin_memory=args.device == 'cuda',
                 persistent_workers=args.workers > 0, collate_fn=default_collate)
 
-            def stream():
-                while True:
-                    yield from loader
-            it = stream()
-            model.train_step(next(it), wrapper)  # worker start-up not counted
-            sync(args.device)
-            steps = max(args.iters, 3)
-            t0 = time.perf_counter()
-            for _ in range(steps):
-                model.train_step(next(it), wrapper)
-            sync(args.device)
-            rate = steps * args.moco_batch / (time.perf_counter() - t0)
+            it = _cycle(loader)
+            # one untimed step: the workers' start-up is not counted
+            step_s = time_per_call(lambda batches=it: model.train_step(next(batches), wrapper),
+                                   max(args.iters, 3), args.device, warmup=1)
+            rate = args.moco_batch / step_s
             out[name] = dict(images_per_s=rate, model_alone=alone, ratio=rate / alone,
                              goal_ratio=0.95, workers=args.workers,
                              ok=args.dry_run or rate / alone >= 0.95)

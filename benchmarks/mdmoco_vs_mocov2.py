@@ -15,21 +15,18 @@ and the achieved FLOP/s; on a GPU also as a fraction of ``--peak-tflops`` (defau
 H100/H200 SXM dense bf16/fp16) and the peak memory.
 """
 import argparse
-import os.path as osp
 import statistics
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+from mmengine.logging import MMLogger
+from mmengine.optim import AmpOptimWrapper, OptimWrapper
+from mmpretrain.structures import DataSample
+from torch.utils.flop_counter import FlopCounterMode
 
-import torch  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.optim import AmpOptimWrapper, OptimWrapper  # noqa: E402
-from mmpretrain.structures import DataSample  # noqa: E402
-from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
-
-import muscle_mm  # noqa: E402,F401  (registers MDMoCo)
-from muscle_mm.registry import MODELS  # noqa: E402
+import muscle_mm  # noqa: F401  (registers MDMoCo)
+from muscle_mm.registry import MODELS
+from muscle_mm.utils.timing import sync
 
 GPU_DEFAULTS = dict(depth=50, height=800, width=500, batch=32, queue_len=65536, steps=20,
                     warmup=5)
@@ -93,11 +90,6 @@ def make_batch(args):
     return dict(inputs=views, data_samples=[DataSample() for _ in range(args.batch)])
 
 
-def sync(device):
-    if device == 'cuda':
-        torch.cuda.synchronize()
-
-
 def timed_step(model, wrapper, data, device):
     sync(device)
     t0 = time.perf_counter()
@@ -143,6 +135,7 @@ def main(argv=None):
                  f'TFLOP/s peak; {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB peak '
                  'memory (both models)')
     print(line)
+
 
 if __name__ == '__main__':
     main()

@@ -7,7 +7,7 @@ Per CPU core (one thread, as inside one dataloader worker), on the same files:
               (LoadXRayImage, Resize, MultiView 2 x (flip, rotation), PackInputs)
 (c) decode:   the device-views pipeline of configs/muscle/mdmoco_r50_deviceviews.py
               (LoadResizedXRay = load + resize, PackInputs); the views run on the device
-(d) cache:    (c) reading the cache built by tools/dataset_converters/build_cache.py
+(d) cache:    (c) reading the cache built as tools/dataset_converters/build_cache.py builds it
 
 Goals: (d)/(b) >= 5 and (c)/(a) >= 0.9. Then the views on the device (MultiViewDataPreprocessor
 with XRayViews: host-to-device copy of a uint8 batch, two views, Z-score) against one MD-MoCo train
@@ -22,26 +22,25 @@ the loader-free rate the real pipeline reaches (not run yet: no GPU was availabl
 import argparse
 import os
 import os.path as osp
-import sys
 import tempfile
 import time
 
 import cv2
 import torch
 
+from mmengine.config import Config
+from mmengine.dataset import Compose, default_collate
+from mmengine.logging import MessageHub
+from mmengine.registry import DefaultScope
+
+import muscle_mm  # noqa: F401
+from muscle_mm.datasets.base import list_images
+from muscle_mm.datasets.pipeline_bench import bare, make_phantoms
+from muscle_mm.datasets.xray_cache_build import build as build_cache
+from muscle_mm.registry import MODELS
+from muscle_mm.utils.timing import best_rates, sync, time_per_call
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, osp.join(ROOT, 'tools', 'dataset_converters'))
-
-from mmengine.config import Config  # noqa: E402
-from mmengine.dataset import Compose, default_collate  # noqa: E402
-from mmengine.logging import MessageHub  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-
-import muscle_mm  # noqa: E402,F401
-from data_pipeline_throughput import bare, best_rates, make_phantoms  # noqa: E402
-from muscle_mm.datasets.base import list_images  # noqa: E402
-from muscle_mm.registry import MODELS  # noqa: E402
 
 CPU_VIEWS = osp.join(ROOT, 'configs/_base_/datasets/xray_mdmoco_views.py')
 DEVICE_VIEWS = osp.join(ROOT, 'configs/muscle/mdmoco_{arch}_deviceviews.py')
@@ -79,11 +78,6 @@ def per_core_rates(paths, pipes, size, interp, rounds):
     return best_rates(fns, len(paths), rounds)
 
 
-def sync(device):
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
 def model_and_batch(cfg, batch, device):
     model = MODELS.build(cfg.model).to(device)
     model.init_weights()
@@ -104,24 +98,16 @@ def step(model, optim, views, amp, device):
     optim.step()
 
 
-def time_it(fn, steps, device):
-    fn()  # warm-up (cuDNN algorithm choice, allocator)
-    sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        fn()
-    sync(device)
-    return (time.perf_counter() - t0) / steps
-
-
 def views_vs_step(cfg, args):
     model, optim, data = model_and_batch(cfg, args.batch, args.device)
     pre = model.data_preprocessor
     MessageHub.get_instance('bench').update_info('iter', 0)
     views = pre(data, training=True)['inputs']
-    t_views = time_it(lambda: pre(data, training=True), max(args.steps, 5), args.device)
-    t_step = time_it(lambda: step(model, optim, views, args.amp, args.device), args.steps,
-                     args.device)
+    # one untimed call each: cuDNN's algorithm choice, the allocator
+    t_views = time_per_call(lambda: pre(data, training=True), max(args.steps, 5), args.device,
+                            warmup=1)
+    t_step = time_per_call(lambda: step(model, optim, views, args.amp, args.device), args.steps,
+                           args.device, warmup=1)
     return t_views, t_step, (model, optim, pre)
 
 
@@ -163,7 +149,6 @@ def main():
     args = parse_args()
     cv2.setNumThreads(1)
     torch.set_num_threads(args.threads)
-    import build_cache
     cfg = Config.fromfile(DEVICE_VIEWS.format(arch=args.arch))
     size = tuple(cfg.xray_scale)
     step_cfg = cfg.train_dataloader.dataset.pipeline[0]
@@ -176,7 +161,7 @@ def main():
             source = f'{len(paths)} generated {args.size}x{args.size} 8-bit PNG phantoms'
         cache = osp.join(tmp, 'cache')
         t0 = time.perf_counter()
-        manifest = build_cache.build(paths, step_cfg, cache, args.build_workers, 1024, {})
+        manifest = build_cache(paths, step_cfg, cache, args.build_workers, 1024, {})
         build_s = time.perf_counter() - t0
         cache_bytes = sum(osp.getsize(osp.join(cache, f)) for f in os.listdir(cache))
         with DefaultScope.overwrite_default_scope('mmpretrain'):

@@ -45,7 +45,8 @@ REGISTERING_SUBPACKAGES = {
     'muscle_mm.visualization.optional_tensorboard_vis_backend':
     (_MMPRETRAIN_VISBACKENDS, _MMDET_VISBACKENDS, _MMSEG_VISBACKENDS),
 }
-_SUBPACKAGES = ('datasets', 'engine', 'evaluation', 'models', 'registry', 'utils', 'visualization')
+_SUBPACKAGES = ('cli', 'datasets', 'engine', 'evaluation', 'experiments', 'models', 'registry',
+                'utils', 'visualization')
 
 
 def _add_locations() -> None:

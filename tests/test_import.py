@@ -20,7 +20,7 @@ HEAVY = ('matplotlib', 'sklearn', 'pycocotools', 'scipy', 'pandas', 'pydicom', '
 # Each alone in a fresh interpreter. muscle_mm.registry and muscle_mm.utils are imported by
 # `import muscle_mm` itself (test_import_muscle_mm_is_light); a nested subpackage is imported
 # after its parent, which these runs import.
-SUBPACKAGES = ('datasets', 'engine', 'evaluation', 'models', 'visualization')
+SUBPACKAGES = ('cli', 'datasets', 'engine', 'evaluation', 'experiments', 'models', 'visualization')
 
 # Prints {registry: sorted muscle_mm names} for every mmpretrain/mmdet/mmseg registry and the
 # mmengine root registries they expose (as MMENGINE_X), keyed "registry scope.NAME"

@@ -28,21 +28,19 @@ import resource
 import sys
 import time
 
-TOOLS = osp.dirname(osp.abspath(__file__))
-REPO = osp.dirname(TOOLS)
-for p in (REPO, TOOLS, osp.join(TOOLS, 'analysis_tools'), osp.join(TOOLS, 'model_converters')):
-    sys.path.insert(0, p)
+from muscle_mm.experiments.grid import (CLONE, INITS, TASKS, config_path, linear_probe_file,
+                                        pretrain_dir)
 
-CONFIGS = osp.join(REPO, 'configs')
-TASKS = ('pneumonia', 'mura', 'lung', 'tbx')
-INITS = ('scratch', 'mdmoco', 'muscle_minus', 'muscle')
+CONFIGS = osp.join(CLONE, 'configs')
+# The grid's initializations but ImageNet: its torchvision weights cannot be downloaded offline
+DEMO_INITS = tuple(i for i in INITS if i != 'imagenet')
 
 # What the demo shrinks, per size: (h, w) input, images per downstream dataset, MD-MoCo epochs,
 # continual rounds, fine-tuning epochs.
 SIZES = dict(
     demo=dict(hw=(128, 80), pool_num=48, task_num=dict(PneumoniaCXR=160, MURA=160,
                                                        ChestXrayMasks=48, TBX11K=48),
-              mdmoco_epochs=3, rounds=2, inits=INITS,
+              mdmoco_epochs=3, rounds=2, inits=DEMO_INITS,
               finetune_epochs=dict(pneumonia=4, mura=4, lung=4, tbx=4)),
     tiny=dict(hw=(64, 40), pool_num=None, task_num=dict(PneumoniaCXR=40, MURA=40,
                                                         ChestXrayMasks=16, TBX11K=20),
@@ -107,7 +105,7 @@ def finetune_options(size, task):
     for split in ('train', 'val', 'test'):
         opts += [f'{split}_dataloader.num_workers=0',
                  f'{split}_dataloader.persistent_workers=False']
-    opts += shrink(osp.join(CONFIGS, 'finetune', task, f'{task}_scratch_r18.py'), size)
+    opts += shrink(config_path(task, 'scratch', 18), size)
     if task == 'tbx':
         # mmdet's 500-iteration warm-up would outlast the demo's few iterations; the RoI head at
         # the continual demo's size (configs/muscle/muscle_r18_demo.py): on a CPU, RoIAlign and
@@ -118,12 +116,12 @@ def finetune_options(size, task):
 
 
 def reset():
-    from run_grid import reset_mm_globals
+    from muscle_mm.cli.run_grid import reset_mm_globals
     reset_mm_globals()
 
 
 def train(config, work_dir, options):
-    import train as train_tool
+    from muscle_mm.cli import train as train_tool
     train_tool.main([config, '--work-dir', work_dir, '--cfg-options'] + options)
     with open(osp.join(work_dir, 'last_checkpoint')) as f:  # written by mmengine's CheckpointHook
         ckpt = f.read().strip()
@@ -132,7 +130,7 @@ def train(config, work_dir, options):
 
 
 def export_backbone(ckpt, work_dir):
-    import extract_backbone
+    from muscle_mm.cli import extract_backbone
     dst = osp.join(work_dir, 'backbone.pth')
     extract_backbone.main([ckpt, dst])
     return dst
@@ -166,7 +164,7 @@ def main(argv=None):
 def pretrain(args, out, seed, console):
     """MD-MoCo with this seed, its backbone, and the linear probe against Kaiming init."""
     s, config = SIZES[args.size], osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')
-    work = osp.join(out, 'mdmoco_r18', f'seed{seed}')
+    work = pretrain_dir(out, 'mdmoco', 18, seed)
     ckpt = train(config, work, [f'train_cfg.max_epochs={s["mdmoco_epochs"]}',
                                 f'param_scheduler.0.T_max={s["mdmoco_epochs"]}',
                                 f'param_scheduler.0.end={s["mdmoco_epochs"]}',
@@ -174,11 +172,11 @@ def pretrain(args, out, seed, console):
     backbone = export_backbone(ckpt, work)
     print('[demo] linear probe on PneumoniaCXR (frozen features, logistic regression): '
           'Kaiming init vs MD-MoCo', flush=True)
-    import linear_probe
+    from muscle_mm.cli import linear_probe
     console.show_all = True
     linear_probe.main([config, '--checkpoints', 'kaiming', backbone, '--dataset',
                        'PneumoniaCXR', '--seed', str(seed),
-                       '--out', osp.join(out, f'linear_probe_seed{seed}.json')])
+                       '--out', linear_probe_file(out, seed)])
     console.show_all = False
     reset()
     return backbone
@@ -189,7 +187,7 @@ def continual(args, out, seed, mdmoco):
     s, backbones, matrices = SIZES[args.size], {}, {}
     for init, config in (('muscle', 'muscle_r18_demo.py'),
                          ('muscle_minus', 'muscle_minus_r18_demo.py')):
-        work = osp.join(out, f'{init}_r18', f'seed{seed}')
+        work = pretrain_dir(out, init, 18, seed)
         print(f'[demo] {init}: {work}', flush=True)
         config = osp.join(CONFIGS, 'muscle', config)
         ckpt = train(config, work, continual_options(config, args.size, mdmoco)
@@ -205,7 +203,7 @@ def continual(args, out, seed, mdmoco):
 
 def finetune(args, out, seed, backbones):
     """Every task from every initialization with this seed, through tools/run_grid.py."""
-    import run_grid
+    from muscle_mm.cli import run_grid
     s, files = SIZES[args.size], []
     pretrained = [f'{init}_r18={path}' for init, path in backbones.items()]
     for k, task in enumerate(TASKS, 1):
@@ -234,7 +232,7 @@ def run(args, out, console):
     os.chdir(out)  # the configs' data roots are data/<Name>, relative to here
 
     progress.stage('leakage between the MD-MoCo pool and the downstream val/test splits')
-    import check_leakage
+    from muscle_mm.cli import check_leakage
     console.show_all = True
     check_leakage.main([osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')])
     console.show_all = False
@@ -278,7 +276,7 @@ def report(args, out, seeds, backbones, matrices, files, progress):
                   f'{shown["average_forgetting"]}, average BWT {shown["average_bwt"]}')
             for note in summ.get('notes', []):
                 print(f'  note: {note}')
-    import paper_claims
+    from muscle_mm.cli import paper_claims
     print(f"\nthe paper's comparisons in miniature ({len(seeds)} seed(s); "
           f'{osp.join(out, "claims.md")}):')
     paper_claims.main([out])

@@ -56,8 +56,7 @@ def test_two_ranks_continual_one_plan_exact_resume(tmp_path, monkeypatch):
                  torch.load(resumed / f'epoch_{ROUNDS}.pth', weights_only=False)['state_dict'],
                  '2 ranks resumed from epoch_1 vs uninterrupted')
     monkeypatch.syspath_prepend(osp.join(REPO, 'tests', 'test_tools'))  # rank_probe
-    monkeypatch.syspath_prepend(osp.join(REPO, 'tools'))
-    import train as train_tool
+    from muscle_mm.cli import train as train_tool
     with pytest.raises(RuntimeError, match='cannot resume') as err:
         train_tool.main([cfg, '--work-dir', str(tmp_path / 'one'), '--resume',
                          str(resumed / 'epoch_1.pth'), '--cfg-options', f'randomness.seed={seed}'])

@@ -2,17 +2,14 @@
 checkpoint."""
 import json
 import os.path as osp
-import sys
 
 import torch
 from mmengine.config import Config
 
 from _helpers import REPO
+from muscle_mm.cli import linear_probe
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.registry import MODELS
-
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import linear_probe  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18_demo.py')
 

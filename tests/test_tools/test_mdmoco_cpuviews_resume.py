@@ -3,16 +3,13 @@ tools/train.py on generated data: exact resume at an epoch boundary (issue 15). 
 1 + 1 resumed equal 2 uninterrupted, bit for bit, with 2 persistent workers; without workers
 the weights are the same again (the views do not depend on which process made them)."""
 import os.path as osp
-import sys
 
 import pytest
 import torch
 
+from muscle_mm.cli import train as train_tool
 from muscle_mm.datasets.synthetic import generate_all
 from _helpers import REPO, assert_same_state, epoch_state
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import train as train_tool  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18.py')  # = mdmoco_r50.py with ResNet-18
 

@@ -7,14 +7,13 @@ import sys
 import pytest
 import torch
 
+from muscle_mm.cli import train as train_tool
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.models.utils import MultiViewDataPreprocessor, XRayViews
 from _helpers import REPO, assert_same_state, epoch_state
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
 sys.path.insert(0, osp.join(REPO, 'tools', 'dataset_converters'))
-import build_cache  # noqa: E402
-import train as train_tool  # noqa: E402
+import build_cache  # noqa: E402  (a tool of its own)
 
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18_deviceviews.py')
 

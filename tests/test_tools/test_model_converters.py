@@ -9,14 +9,14 @@ import torch
 import torchvision
 from mmengine.logging import MessageHub
 
+from muscle_mm.cli import extract_backbone
 from muscle_mm.registry import MODELS
 from muscle_mm.utils import UnsafeCheckpointError
 from muscle_mm.utils.checkpoint_convert import mm_resnet_to_torchvision
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / 'tools' / 'model_converters'))
-import extract_backbone  # noqa: E402
-import mm2torchvision  # noqa: E402
+import mm2torchvision  # noqa: E402  (a tool of its own)
 
 
 @pytest.fixture(scope='module')

@@ -14,11 +14,9 @@ import torch
 from mmengine.config import Config
 
 from _helpers import REPO
+from muscle_mm.cli import test as test_tool
+from muscle_mm.cli import train as train_tool
 from muscle_mm.datasets.synthetic import generate_all
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import test as test_tool  # noqa: E402
-import train as train_tool  # noqa: E402
 
 DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_r18_demo.py')
 MINUS_DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_minus_r18_demo.py')

@@ -3,14 +3,11 @@
 import json
 import os
 import os.path as osp
-import sys
 
 import pytest
 
-from _helpers import REPO
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import paper_claims  # noqa: E402
+from muscle_mm.cli import paper_claims
 
 
 def _write(path, obj):

@@ -6,17 +6,14 @@ import glob
 import json
 import os
 import os.path as osp
-import sys
 
 import pytest
 import torch
 from mmengine.config import Config
 
 from _helpers import REPO
+from muscle_mm.cli import run_grid
 from muscle_mm.datasets.synthetic import generate_all
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import run_grid  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'finetune', 'pneumonia', 'pneumonia_scratch_r18.py')
 

@@ -7,7 +7,6 @@ here on the split's json; IoU counted here against the mask files on disk), and 
 evaluator gives a perfect score to the ground truth itself."""
 import json
 import os.path as osp
-import sys
 
 import cv2
 import mmengine
@@ -16,13 +15,10 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
-from _helpers import REPO
+from muscle_mm.cli import test as test_tool
+from muscle_mm.cli import train as train_tool
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.datasets.tbx11k import TBX11K
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import test as test_tool  # noqa: E402
-import train as train_tool  # noqa: E402
 
 DET = """
 _base_ = ['mmdet::faster_rcnn/faster-rcnn_r50_fpn_1x_coco.py']

@@ -7,11 +7,8 @@ import pytest
 import torch
 
 from _helpers import EVAL, REPO
-
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import test as test_tool  # noqa: E402
-import train as train_tool  # noqa: E402
-
+from muscle_mm.cli import test as test_tool
+from muscle_mm.cli import train as train_tool
 
 
 def test_train_cfg_options_and_resume(tiny_cls_config, tmp_path):

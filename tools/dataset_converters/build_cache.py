@@ -1,5 +1,6 @@
 """Write every image of a config's training pool, decoded, gray and resized to the training size,
-into a cache that training reads without decoding (muscle_mm/datasets/xray_cache.py).
+into a cache that training reads without decoding (muscle_mm/datasets/xray_cache.py; written by
+muscle_mm/datasets/xray_cache_build.py).
 
     python tools/dataset_converters/build_cache.py configs/muscle/mdmoco_r50_deviceviews.py \
         --out work_dirs/xray_cache_800x500 [--workers 8] [--shard-size 1024] [--cfg-options ...]
@@ -15,23 +16,19 @@ those settings, the OpenCV version and each source's path, size, mtime and origi
 training refuses a cache built from other settings, and any image whose file has changed.
 """
 import argparse
-import multiprocessing as mp
 import os
 import os.path as osp
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+from mmengine.config import Config, DictAction
+from mmengine.registry import DefaultScope
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-
-import muscle_mm  # noqa: E402,F401  (registers datasets and transforms)
-from muscle_mm.datasets.base import DatasetFormatError  # noqa: E402
-from muscle_mm.datasets.load_resized_xray import LoadResizedXRay  # noqa: E402
-from muscle_mm.datasets.xray_cache import (XRayCache, XRayCacheWriter, source_key,  # noqa: E402
-                                           source_stat)
-from muscle_mm.registry import DATASETS  # noqa: E402
+import muscle_mm  # noqa: F401  (registers datasets and transforms)
+from muscle_mm.datasets.base import DatasetFormatError
+from muscle_mm.datasets.load_resized_xray import LoadResizedXRay
+from muscle_mm.datasets.xray_cache import XRayCache, source_key
+from muscle_mm.datasets.xray_cache_build import build
+from muscle_mm.registry import DATASETS
 
 
 def parse_args(argv=None):
@@ -74,44 +71,6 @@ def pool_paths(cfg: Config) -> list:
             seen.add(source_key(p))
             paths.append(p)
     return paths
-
-
-_TRANSFORM = None
-
-
-def _init_worker(step: dict) -> None:
-    global _TRANSFORM
-    _TRANSFORM = LoadResizedXRay(resize=step.get('resize'), load=step.get('load'))
-
-
-def _decode(job):
-    """``(i, path) -> (i, path, H x W uint8, stat, original shape)``; the file must not change
-    while it is read."""
-    i, path = job
-    before = source_stat(path)
-    results = _TRANSFORM.decode(dict(img_path=path))
-    if source_stat(path) != before:
-        raise RuntimeError(f'{path} changed while the cache was being built; run again')
-    return i, path, results['img'], before, tuple(results['ori_shape'])
-
-
-def build(paths, step: dict, out: str, workers: int, shard_size: int, extra: dict) -> dict:
-    """Decode ``paths`` with ``step``'s settings into a cache at ``out``; returns the manifest."""
-    _init_worker(step)
-    first = _decode((0, paths[0]))
-    writer = XRayCacheWriter(out, len(paths), first[2].shape, _TRANSFORM.settings(),
-                             shard_size=shard_size, extra=extra)
-    writer.add(*first)
-    jobs = list(enumerate(paths))[1:]
-    if workers > 0 and jobs:
-        ctx = mp.get_context('fork' if 'fork' in mp.get_all_start_methods() else 'spawn')
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(step, )) as pool:
-            for res in pool.imap(_decode, jobs, chunksize=16):
-                writer.add(*res)
-    else:
-        for job in jobs:
-            writer.add(*_decode(job))
-    return writer.close()
 
 
 def main(argv=None):

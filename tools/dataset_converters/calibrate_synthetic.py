@@ -13,15 +13,12 @@ figures in ``muscle_mm/datasets/synthetic/phantom.py`` and README "Demo" come fr
 import argparse
 import glob
 import os.path as osp
-import sys
 import time
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path[:0] = [ROOT, osp.join(ROOT, 'tools')]
+from muscle_mm.experiments.grid import TASK_DATASETS, TASKS, config_path
 
-# task -> (synthetic set, images to generate per unit of --num)
-TASKS = {'pneumonia': ('PneumoniaCXR', 1.0), 'mura': ('MURA', 1.0),
-         'lung': ('ChestXrayMasks', 0.4), 'tbx': ('TBX11K', 0.5)}
+# images to generate per unit of --num, per task
+SHARE = dict(pneumonia=1.0, mura=1.0, lung=0.4, tbx=0.5)
 # test metrics to report: keys containing one of these (not the confidence bounds)
 SHOWN = ('auc', 'accuracy', 'Dice', 'IoU', 'AP50')
 
@@ -65,8 +62,8 @@ def main(argv=None):
     args = parse_args(argv)
     from mmengine.config import Config
 
-    import test as test_tool
-    import train as train_tool
+    from muscle_mm.cli import test as test_tool
+    from muscle_mm.cli import train as train_tool
     from muscle_mm.datasets.synthetic import GENERATORS
     from muscle_mm.datasets.synthetic.phantom import DIFFICULTY
     rows = []
@@ -75,14 +72,14 @@ def main(argv=None):
         data = osp.join(args.work_dir, f'data_d{d:g}')
         roots = {}
         for task in args.tasks:
-            name, share = TASKS[task]
-            n = int(round(args.num * share))
+            name = TASK_DATASETS[task]
+            n = int(round(args.num * SHARE[task]))
             kw = dict(num_health=n, num_sick=n // 2) if name == 'TBX11K' else {}
             roots[name] = GENERATORS[name](osp.join(data, name), num=n, seed=args.seed,
                                            difficulty=d, **kw)
         for task in args.tasks:
-            name = TASKS[task][0]
-            config = osp.join(ROOT, 'configs', 'finetune', task, f'{task}_scratch_r18.py')
+            name = TASK_DATASETS[task]
+            config = config_path(task, 'scratch', 18)
             work = osp.join(args.work_dir, f'{task}_d{d:g}')
             opts = _options(Config.fromfile(config), roots[name], args)
             cli = (['--cfg-options'] + [f'{k}={v}'.replace(' ', '') for k, v in opts.items()]

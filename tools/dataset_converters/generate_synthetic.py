@@ -10,13 +10,10 @@ anatomical variation; muscle_mm/datasets/synthetic/phantom.py ``knobs``); 0 is t
 difficult (the chest phantoms are then the original, trivially separable ones).
 """
 import argparse
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from muscle_mm.datasets.synthetic import GENERATORS, generate_all  # noqa: E402
-from muscle_mm.datasets.synthetic.phantom import DIFFICULTY  # noqa: E402
+from muscle_mm.datasets.synthetic import GENERATORS, generate_all
+from muscle_mm.datasets.synthetic.phantom import DIFFICULTY
 
 
 def parse_args(argv=None):

@@ -4,11 +4,14 @@ Run by tools/setup_env.sh after every install, and usable by hand:
     .venv/bin/python tools/misc/check_env.py
 """
 import importlib
+import json
 import os.path as osp
+import subprocess
 import sys
 import traceback
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', 'mmcv_build'))
+# run, not imported: this check imports nothing of the project (it must work before it installs)
+CUDA_EXT = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'mmcv_build', 'cuda_ext.py')
 
 CHECKS = []
 
@@ -54,9 +57,7 @@ def mmcv_cuda_ops():
     """Which GPU archs and ops mmcv._ext holds (cuobjdump); on a GPU, that its arch is among them
     and that nms / RoIAlign on CUDA equal the CPU ops."""
     import torch
-    from cuda_ext import find_cuobjdump, inspect, installed_ext
-    tool = find_cuobjdump()
-    info = inspect(installed_ext(), tool) if tool else None
+    info = ext_cuda_code()
     if info is None:
         built = 'CUDA code not inspected (no cuobjdump in CUDA_HOME/bin, PATH or triton)'
     elif not info['archs']:
@@ -84,6 +85,16 @@ def mmcv_cuda_ops():
     diff = (roi(feat, rois) - roi(feat.cuda(), rois.cuda()).cpu()).abs().max().item()
     assert diff < 1e-4, f'RoIAlign CUDA vs CPU differ by {diff}'
     return f'{built}; on {torch.cuda.get_device_name()}: nms and RoIAlign equal the CPU ops'
+
+
+def ext_cuda_code():
+    """tools/mmcv_build/cuda_ext.py's report on the installed mmcv._ext (archs, ops, kernels),
+    None when there is no cuobjdump to read it with."""
+    out = subprocess.run([sys.executable, CUDA_EXT, 'report', '--json'], capture_output=True,
+                         text=True)
+    if out.returncode:
+        raise RuntimeError(f'{CUDA_EXT} report: {(out.stdout + out.stderr).strip()}')
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 @check('setuptools>=81 dropped pkg_resources, which mmengine needs for mmdet::/mmseg:: '

@@ -5,12 +5,14 @@ its kernels belong to, read with `cuobjdump` (no GPU needed).
         exit 1 unless every requested arch has cubins (run by tools/setup_env.sh after a build,
         before the wheel is cached)
     python tools/mmcv_build/cuda_ext.py report [WHEEL_OR_SO]   (default: the installed mmcv._ext)
+    python tools/mmcv_build/cuda_ext.py report --json   the same as one JSON line (null: no
+        cuobjdump to read it with), for tools/misc/check_env.py
 
 A build that silently compiled no CUDA (FORCE_CUDA ignored, nvcc not found) yields an `_ext` with
 no cubins at all; one built for the wrong arch yields cubins the GPU cannot run.
 """
 import argparse
-import glob
+import json
 import os
 import os.path as osp
 import re
@@ -98,13 +100,21 @@ def main(argv=None):
     ap.add_argument('cmd', choices=['verify', 'report'])
     ap.add_argument('path', nargs='?', help='a wheel or an _ext*.so (default: installed mmcv)')
     ap.add_argument('--archs', help='verify: the TORCH_CUDA_ARCH_LIST the build was asked for')
+    ap.add_argument('--json', action='store_true',
+                    help='report: print the archs, PTX, ops and kernel counts as one JSON line')
     args = ap.parse_args(argv)
     cuobjdump = find_cuobjdump()
+    if cuobjdump is None and args.json and args.cmd == 'report':
+        print('null')  # not inspected: the caller says so
+        return 0
     if cuobjdump is None:
         raise SystemExit('[cuda_ext] no cuobjdump (CUDA_HOME/bin, PATH, triton) to read _ext')
     with tempfile.TemporaryDirectory() as tmp:
         so = _extract_so(args.path or installed_ext(), tmp)
         info = inspect(so, cuobjdump)
+    if args.json and args.cmd == 'report':
+        print(json.dumps(info))
+        return 0
     line = (f'{info["cubins"]} cubins for sm_{",".join(map(str, info["archs"])) or "-"}'
             f'{" (+PTX " + ",".join(map(str, info["ptx"])) + ")" if info["ptx"] else ""}, '
             f'{info["kernels"]} kernels of {len(info["ops"])} ops: {" ".join(info["ops"])}')

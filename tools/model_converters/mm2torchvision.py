@@ -11,14 +11,10 @@ classifier), so load it non-strictly::
     assert set(missing) == {'fc.weight', 'fc.bias'} and not unexpected
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import torch
 
-import torch  # noqa: E402
-
-from muscle_mm.utils.checkpoint_convert import (get_state_dict, load_checkpoint,  # noqa: E402
+from muscle_mm.utils.checkpoint_convert import (get_state_dict, load_checkpoint,
                                                 mm_resnet_to_torchvision)
 
 

@@ -1,19 +1,15 @@
-"""tools/analysis_tools/paper_tables.py: Tables 2 and 3 from result.json files, mean and sample
-standard deviation over seeds, the paper's numbers beside ours, and records that contradict
-their folder or lack a metric refused."""
+"""muscle_mm.experiments.tables (tools/analysis_tools/paper_tables.py): Tables 2 and 3 from
+result.json files, mean and sample standard deviation over seeds, the paper's numbers beside
+ours, and records that contradict their folder or lack a metric refused."""
 import csv
 import json
 import os
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 
-from _helpers import REPO
-
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import paper_tables  # noqa: E402
+from muscle_mm.experiments import tables as paper_tables
 
 
 def _result(grid, task, init, depth, seed, metrics):
