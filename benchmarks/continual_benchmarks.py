@@ -32,12 +32,11 @@ import statistics
 import time
 
 import torch
-
-import muscle_mm  # noqa: F401
 from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.runner import Runner
 
+import muscle_mm  # noqa: F401
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.experiments.grid import TASKS
 from muscle_mm.registry import HOOKS

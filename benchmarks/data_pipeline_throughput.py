@@ -32,7 +32,6 @@ import time
 
 import cv2
 import torch
-
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope

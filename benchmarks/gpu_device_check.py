@@ -40,7 +40,6 @@ import traceback
 from contextlib import contextmanager
 
 import torch
-
 from mmengine.config import Config
 from mmengine.logging import MessageHub
 from mmengine.optim import AmpOptimWrapper, OptimWrapper

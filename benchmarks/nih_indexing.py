@@ -14,7 +14,6 @@ import os.path as osp
 import tempfile
 import time
 
-
 HEADER = ('Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,'
           'View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],\n')
 

@@ -22,8 +22,7 @@ import argparse
 from mmengine.config import Config, DictAction
 from mmengine.logging import MMLogger
 
-from muscle_mm.datasets.leakage import (find_leakage, image_folder,
-                                        image_sets_from_configs)
+from muscle_mm.datasets.leakage import find_leakage, image_folder, image_sets_from_configs
 
 
 def parse_args(argv=None):

@@ -17,8 +17,8 @@ import os.path as osp
 
 import torch
 
-from muscle_mm.utils.checkpoint_convert import (QUERY_PREFIX, extract_backbone,
-                                                get_state_dict, load_checkpoint)
+from muscle_mm.utils.checkpoint_convert import (QUERY_PREFIX, extract_backbone, get_state_dict,
+                                                load_checkpoint)
 
 
 def parse_args(argv=None):

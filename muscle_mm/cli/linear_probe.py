@@ -21,9 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from muscle_mm.datasets.xray_pretrain_pool import build_xray_dataset
 from muscle_mm.evaluation import binary_metrics
 from muscle_mm.registry import MODELS
-from muscle_mm.datasets.xray_pretrain_pool import build_xray_dataset
 
 
 def parse_args(argv=None):

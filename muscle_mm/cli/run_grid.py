@@ -211,8 +211,9 @@ def reset_mm_globals():
 
 
 def train_in_process(config, run_dir, options, resume):
-    from muscle_mm.cli import train as train_tool
     from mmengine.runner import Runner
+
+    from muscle_mm.cli import train as train_tool
     from muscle_mm.utils.cli_config import load_config
     argv = [config, '--work-dir', run_dir, '--cfg-options'] + options + (
         ['--resume'] if resume else [])

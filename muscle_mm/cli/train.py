@@ -12,8 +12,8 @@ from mmengine.logging import print_log
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
-from muscle_mm.utils.cli_config import (add_common_args, apply_dataloader_defaults,
-                                        load_config, parse)
+from muscle_mm.utils.cli_config import (add_common_args, apply_dataloader_defaults, load_config,
+                                        parse)
 from muscle_mm.utils.dist_teardown import destroy_process_group
 
 

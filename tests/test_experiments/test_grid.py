@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from _helpers import REPO
 from muscle_mm.experiments import grid
 from muscle_mm.experiments.results import load_results
+from _helpers import REPO
 
 
 def test_every_cell_of_the_grid_has_its_config():

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 import torch
+from test_engine.test_runner.tiny_continual import ROUNDS, TASKS, write_config
 
 from _helpers import EVAL, REPO
-from test_engine.test_runner.tiny_continual import ROUNDS, TASKS, write_config
 
 
 def test_two_process_gloo_training(tiny_cls_config, tmp_path):

@@ -6,10 +6,10 @@ import os.path as osp
 import torch
 from mmengine.config import Config
 
-from _helpers import REPO
 from muscle_mm.cli import linear_probe
 from muscle_mm.datasets.synthetic import generate_all
 from muscle_mm.registry import MODELS
+from _helpers import REPO
 
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18_demo.py')
 

@@ -5,8 +5,8 @@ import os.path as osp
 import pytest
 import torch
 
-from _helpers import REPO, run_tool
 from muscle_mm.datasets.synthetic import generate_all
+from _helpers import REPO, run_tool
 
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18.py')
 TRAIN = osp.join(REPO, 'tools', 'train.py')

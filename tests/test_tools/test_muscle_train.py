@@ -13,10 +13,10 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from _helpers import REPO
 from muscle_mm.cli import test as test_tool
 from muscle_mm.cli import train as train_tool
 from muscle_mm.datasets.synthetic import generate_all
+from _helpers import REPO
 
 DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_r18_demo.py')
 MINUS_DEMO = osp.join(REPO, 'configs', 'muscle', 'muscle_minus_r18_demo.py')

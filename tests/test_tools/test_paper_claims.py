@@ -6,7 +6,6 @@ import os.path as osp
 
 import pytest
 
-
 from muscle_mm.cli import paper_claims
 
 

@@ -11,9 +11,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from _helpers import REPO
 from muscle_mm.cli import run_grid
 from muscle_mm.datasets.synthetic import generate_all
+from _helpers import REPO
 
 CONFIG = osp.join(REPO, 'configs', 'finetune', 'pneumonia', 'pneumonia_scratch_r18.py')
 

@@ -6,9 +6,9 @@ import sys
 import pytest
 import torch
 
-from _helpers import EVAL, REPO
 from muscle_mm.cli import test as test_tool
 from muscle_mm.cli import train as train_tool
+from _helpers import EVAL, REPO
 
 
 def test_train_cfg_options_and_resume(tiny_cls_config, tmp_path):

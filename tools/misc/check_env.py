@@ -100,8 +100,9 @@ def ext_cuda_code():
 @check('setuptools>=81 dropped pkg_resources, which mmengine needs for mmdet::/mmseg:: '
        'config inheritance: install "setuptools>=77.0.3,<81"')
 def pkg_resources():
-    import pkg_resources  # noqa: F401
     import setuptools
+
+    import pkg_resources  # noqa: F401
     return f'setuptools {setuptools.__version__}'
 
 
@@ -115,8 +116,9 @@ def mm_repos():
 
 @check('muscle_mm is not importable: pip install -e . (or make env)')
 def plugin():
-    import muscle_mm
     from mmpretrain.registry import MODELS  # noqa: F401
+
+    import muscle_mm
     return f'muscle_mm {muscle_mm.__version__} from {muscle_mm.__file__}'
 
 
