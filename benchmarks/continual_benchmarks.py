@@ -87,8 +87,8 @@ def switching(args):
     together, alone = [], []
     for r in range(args.repeats):
         together.append(train_seconds(config(DEMO, f'{args.work}/switch_all_{r}', tasks))[0])
-        alone.append(sum(train_seconds(config(DEMO, f'{args.work}/switch_{t}_{r}', [t]))[0]
-                         for t in tasks))
+        alone.append(
+            sum(train_seconds(config(DEMO, f'{args.work}/switch_{t}_{r}', [t]))[0] for t in tasks))
     a, b = statistics.median(together), statistics.median(alone)
     print(f'one round of 4 tasks in the loop: {a:.2f} s; the same iterations as 4 single-task '
           f'runs: {b:.2f} s; ratio {a / b:.3f} (goal <= 1.05; {args.repeats} repeats, median)')
@@ -103,8 +103,8 @@ class DriftHook(Hook):
 
     def _weights(self, runner):
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
-        return torch.cat([p.detach().flatten() for p in model.backbone.parameters()
-                          if p.dim() >= 2])
+        return torch.cat(
+            [p.detach().flatten() for p in model.backbone.parameters() if p.dim() >= 2])
 
     def before_train_task(self, runner, task, round_idx):
         self._w0 = self._weights(runner).clone()
@@ -119,8 +119,8 @@ def forgetting_config(args, seed, bn, lam):
     (None: no L2-SP, plain weight decay 1e-4 on the whole backbone, MUSCLE--'s before issue 15).
     Everything else is MUSCLE's (its cyclic schedule too): only these two settings differ."""
     tag = f'{bn}_' + ('wd' if lam is None else f'l2sp{lam:g}')
-    cfg = config(DEMO, f'{args.work}/forget_{seed}_{tag}', ['pneumonia', 'mura'], seed=seed,
-                 validate=True)
+    cfg = config(
+        DEMO, f'{args.work}/forget_{seed}_{tag}', ['pneumonia', 'mura'], seed=seed, validate=True)
     cfg.train_cfg.task_order = ['pneumonia', 'mura']
     cfg.train_cfg.val_after_each_task = True
     cfg.model.norm_stats = bn
@@ -138,8 +138,10 @@ def forgetting_config(args, seed, bn, lam):
 def forgetting(args):
     hook = next(h for h in Config.fromfile(DEMO).custom_hooks if h['type'] == 'L2SPHook')
     default_bn = Config.fromfile(DEMO).model.get('norm_stats', 'shared')
-    grid = args.settings or [f'{bn}:{lam}' for bn in args.norm_stats
-                             for lam in [f'{x:g}' for x in args.strengths] + ['wd']]
+    grid = args.settings or [
+        f'{bn}:{lam}' for bn in args.norm_stats
+        for lam in [f'{x:g}' for x in args.strengths] + ['wd']
+    ]
     settings = []
     for item in grid:
         bn, _, reg = item.partition(':')
@@ -149,9 +151,10 @@ def forgetting(args):
         what = 'wd 1e-4, no L2-SP' if lam is None else f'L2-SP lambda {lam:g}'
         default = lam == hook['strength'] and bn == default_bn
         settings.append((f'{bn:8s} {what}' + (' (default)' if default else ''), bn, lam))
-    print(f"L2-SP alpha {hook['alpha']} (from {osp.relpath(DEMO, REPO)}); drift: ||w - w0|| / "
-          '||w0|| of the backbone conv weights over the mura iterate; norm: ||w|| / ||w0||',
-          flush=True)
+    print(
+        f"L2-SP alpha {hook['alpha']} (from {osp.relpath(DEMO, REPO)}); drift: ||w - w0|| / "
+        '||w0|| of the backbone conv weights over the mura iterate; norm: ||w|| / ||w0||',
+        flush=True)
     rows = []
     for seed in args.seeds:
         for name, bn, lam in settings:
@@ -164,9 +167,11 @@ def forgetting(args):
                                    f'tasks and the mura drift, got {auc}, {DriftHook.drift}')
             drift, norm = DriftHook.drift['mura']
             rows.append((seed, name, auc[0], auc[1], auc[0] - auc[1], drift, norm))
-            print(f'seed {seed}  {name:38s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
-                  f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}; drift {drift:.4e}, '
-                  f'norm {norm:.6f}; {runner.iter} iterations in the run', flush=True)
+            print(
+                f'seed {seed}  {name:38s} pneumonia AUC after pneumonia {auc[0]:.2f}, after '
+                f'mura {auc[1]:.2f}: forgetting {auc[0] - auc[1]:+.2f}; drift {drift:.4e}, '
+                f'norm {norm:.6f}; {runner.iter} iterations in the run',
+                flush=True)
         table(settings, rows)
 
 
@@ -195,8 +200,8 @@ def table(settings, rows):
         mine = [r for r in rows if r[1] == name]
         cols = []
         for i in (4, 2, 3, 5, 'ratio', 6):
-            v = ([ratio[(r[0], name)] for r in mine if (r[0], name) in ratio] if i == 'ratio'
-                 else [r[i] for r in mine])
+            v = ([ratio[(r[0], name)] for r in mine
+                  if (r[0], name) in ratio] if i == 'ratio' else [r[i] for r in mine])
             if not v:
                 cols.append('n/a (no lambda-0 run)')
                 continue
@@ -220,21 +225,33 @@ def main(argv=None):
     p.add_argument('--repeats', type=int, default=3)
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--num', type=int, default=80, help='images per generated dataset')
-    p.add_argument('--strengths', type=float, nargs='+', default=[0, 5e-5, 0.05, 0.5],
-                   help="L2-SP strengths (lambda of eq. 2, at the config's alpha) to compare; "
-                   "0.05 is MUSCLE's config (the L2-SP paper's scale), 5e-5 the earlier default "
-                   '(weight-decay scale); default: 0 5e-5 0.05 0.5')
-    p.add_argument('--norm-stats', nargs='+', default=['shared', 'per_task'],
-                   choices=['shared', 'per_task'],
-                   help="MultiTaskModel.norm_stats settings to compare (default: both)")
-    p.add_argument('--settings', nargs='+', metavar='BN:LAMBDA',
-                   help='explicit grid instead of --norm-stats x (--strengths + wd), e.g. '
-                   'per_task:0.05 shared:0 shared:wd')
+    p.add_argument(
+        '--strengths',
+        type=float,
+        nargs='+',
+        default=[0, 5e-5, 0.05, 0.5],
+        help="L2-SP strengths (lambda of eq. 2, at the config's alpha) to compare; "
+        "0.05 is MUSCLE's config (the L2-SP paper's scale), 5e-5 the earlier default "
+        '(weight-decay scale); default: 0 5e-5 0.05 0.5')
+    p.add_argument(
+        '--norm-stats',
+        nargs='+',
+        default=['shared', 'per_task'],
+        choices=['shared', 'per_task'],
+        help="MultiTaskModel.norm_stats settings to compare (default: both)")
+    p.add_argument(
+        '--settings',
+        nargs='+',
+        metavar='BN:LAMBDA',
+        help='explicit grid instead of --norm-stats x (--strengths + wd), e.g. '
+        'per_task:0.05 shared:0 shared:wd')
     args = p.parse_args(argv)
     args.work = osp.abspath(args.work)
     if not osp.isdir(osp.join(args.data, 'data', 'TBX11K')):
-        generate_all(osp.join(args.data, 'data'), num=args.num,
-                     only=['PneumoniaCXR', 'MURA', 'ChestXrayMasks', 'TBX11K'])
+        generate_all(
+            osp.join(args.data, 'data'),
+            num=args.num,
+            only=['PneumoniaCXR', 'MURA', 'ChestXrayMasks', 'TBX11K'])
     os.chdir(args.data)  # the configs' data roots are data/<Name>
     (switching if args.what == 'switching' else forgetting)(args)
 

@@ -120,13 +120,14 @@ def main():
         bare(paths[:2], size)  # warm the page cache and lazy imports of both paths
         project(paths[:2], pipe, preprocessor, args.batch)
         n = len(paths)
-        rates = best_rates({
-            'a': lambda: bare(paths, size),
-            'b': lambda: project(paths, pipe, preprocessor, args.batch),
-            'w': lambda: project(paths, pipe, None, args.batch),
-            'c': lambda: project(paths, pipe3, preprocessor, args.batch),
-            'd': lambda: project(paths, pipe_bil, preprocessor, args.batch),
-        }, n, args.rounds)
+        rates = best_rates(
+            {
+                'a': lambda: bare(paths, size),
+                'b': lambda: project(paths, pipe, preprocessor, args.batch),
+                'w': lambda: project(paths, pipe, None, args.batch),
+                'c': lambda: project(paths, pipe3, preprocessor, args.batch),
+                'd': lambda: project(paths, pipe_bil, preprocessor, args.batch),
+            }, n, args.rounds)
         rate_a, rate_b, rate_w, rate_3, rate_d = (rates[k] for k in 'abwcd')
         resize = {i: resize_ms(paths, size, i) for i in ('bilinear', interp)}
 

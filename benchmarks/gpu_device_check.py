@@ -57,8 +57,10 @@ SCOPE = dict(pneumonia='mmpretrain', mura='mmpretrain', lung='mmseg', tbx='mmdet
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('--dry-run', action='store_true',
-                   help='CPU, ResNet-18, 64x40, 2 iterations: the test suite\'s run')
+    p.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='CPU, ResNet-18, 64x40, 2 iterations: the test suite\'s run')
     p.add_argument('--out', default=os.environ.get('OUT', 'work_dirs/gpu_device_check'))
     p.add_argument('--iters', type=int, help='iterations per stage (6; dry run 3)')
     p.add_argument('--moco-batch', type=int, help='MD-MoCo batch (32; dry run 8)')
@@ -71,8 +73,11 @@ def parse_args(argv=None):
     args.h, args.w = (64, 40) if dry else (800, 500)  # [paper] 800x500 (h x w)
     args.iters = args.iters or (3 if dry else 6)
     args.moco_batch = args.moco_batch or (8 if dry else 32)  # [mdmoco_r50.py] 32 per GPU
-    args.task_batch = dict(pneumonia=4 if dry else 32, mura=4 if dry else 32, lung=2 if dry else 4,
-                           tbx=2 if dry else 4)  # [xray_tasks.py] cls 32, lung 4, tbx 4
+    args.task_batch = dict(
+        pneumonia=4 if dry else 32,
+        mura=4 if dry else 32,
+        lung=2 if dry else 4,
+        tbx=2 if dry else 4)  # [xray_tasks.py] cls 32, lung 4, tbx 4
     if dry:
         args.workers = 0
     return args
@@ -150,6 +155,7 @@ def cpu_autocast_nms_shim():
 
     def forward(ctx, bboxes, scores, *args):
         return orig(ctx, bboxes.float(), scores.float(), *args)
+
     nms_mod.NMSop.forward = staticmethod(forward)
     nms_mod.NMSop._cpu_shim = True
     NOTES.append('CPU dry run: mmcv NMSop gets fp32 boxes (as CUDA autocast\'s fp32 exp gives)')
@@ -199,8 +205,9 @@ def task_batch(task, n, h, w, gen):
 
 def moco_batch(n, h, w, gen):
     from mmpretrain.structures import DataSample
-    return dict(inputs=torch.randint(0, 256, (n, 1, h, w), dtype=torch.uint8, generator=gen),
-                data_samples=[DataSample(metainfo=dict(sample_idx=i)) for i in range(n)])
+    return dict(
+        inputs=torch.randint(0, 256, (n, 1, h, w), dtype=torch.uint8, generator=gen),
+        data_samples=[DataSample(metainfo=dict(sample_idx=i)) for i in range(n)])
 
 
 # --- part 1: every stage with --amp -----------------------------------------------------------
@@ -251,10 +258,16 @@ def amp_moco(args, gen):
     moved = not torch.equal(w0, model.backbone.conv1.weight.detach())
     finite, _ = finite_and_falling(losses)
     rel = abs(low - fp32) / abs(fp32)
-    return dict(losses=losses, start_fp32=fp32, start_autocast=low, start_rel_diff=rel,
-                finite=finite, weights_moved=moved, queue_dtype=str(model.queue.dtype),
-                ok=finite and moved and rel < 0.05 and model.queue.dtype == torch.float32,
-                peak_gib=peak_gib(args.device))
+    return dict(
+        losses=losses,
+        start_fp32=fp32,
+        start_autocast=low,
+        start_rel_diff=rel,
+        finite=finite,
+        weights_moved=moved,
+        queue_dtype=str(model.queue.dtype),
+        ok=finite and moved and rel < 0.05 and model.queue.dtype == torch.float32,
+        peak_gib=peak_gib(args.device))
 
 
 def continual_model(args):
@@ -284,14 +297,21 @@ def amp_continual(args, gen):
         losses = run_steps(model, wrapper, batch, args.iters, args.device, times)
         penalty = hook.penalty()
         finite, falling = finite_and_falling(losses)
-        out[task] = dict(losses=losses, finite=finite, falling=falling,
-                         l2sp=float(penalty), l2sp_dtype=str(penalty.dtype),
-                         ok=finite and falling and penalty.dtype == torch.float32)
+        out[task] = dict(
+            losses=losses,
+            finite=finite,
+            falling=falling,
+            l2sp=float(penalty),
+            l2sp_dtype=str(penalty.dtype),
+            ok=finite and falling and penalty.dtype == torch.float32)
         steady = sorted(times[1:])[len(times[1:]) // 2] if len(times) > 1 else times[0]
-        switches[task] = dict(first_step_s=times[0], steady_step_s=steady,
-                              switch_overhead_s=times[0] - steady)
-    return dict(tasks=out, switches=switches, peak_gib=peak_gib(args.device),
-                ok=all(v['ok'] for v in out.values()))
+        switches[task] = dict(
+            first_step_s=times[0], steady_step_s=steady, switch_overhead_s=times[0] - steady)
+    return dict(
+        tasks=out,
+        switches=switches,
+        peak_gib=peak_gib(args.device),
+        ok=all(v['ok'] for v in out.values()))
 
 
 def finetune_model(args, task):
@@ -305,15 +325,20 @@ def amp_finetune(args, gen):
         peak_reset(args.device)
         model = finetune_model(args, task)
         model.train()
-        wrapper = optim_wrapper(model.parameters(), args.device,
-                                lr=0.005 if task == 'tbx' else 0.01)  # [finetune configs]
+        wrapper = optim_wrapper(
+            model.parameters(), args.device,
+            lr=0.005 if task == 'tbx' else 0.01)  # [finetune configs]
         init_default_scope(SCOPE[task])
         losses = run_steps(model, wrapper,
-                           task_batch(task, args.task_batch[task], args.h, args.w, gen),
-                           args.iters, args.device)
+                           task_batch(task, args.task_batch[task], args.h, args.w, gen), args.iters,
+                           args.device)
         finite, falling = finite_and_falling(losses)
-        out[task] = dict(losses=losses, finite=finite, falling=falling, ok=finite and falling,
-                         peak_gib=peak_gib(args.device))
+        out[task] = dict(
+            losses=losses,
+            finite=finite,
+            falling=falling,
+            ok=finite and falling,
+            peak_gib=peak_gib(args.device))
     return dict(tasks=out, ok=all(v['ok'] for v in out.values()))
 
 
@@ -367,8 +392,8 @@ def compare(args, gen):
             model.to(dev)
             data = model.data_preprocessor(batch, False)
             out_d = flat_tensors(model(data['inputs'], data['data_samples'], mode='tensor'))
-        res[f'forward_{task}'] = dict(rel=max(max_rel(d, c) for d, c in zip(out_d, out_c)),
-                                      tensors=len(out_c))
+        res[f'forward_{task}'] = dict(
+            rel=max(max_rel(d, c) for d, c in zip(out_d, out_c)), tensors=len(out_c))
     for k, v in res.items():
         v['ok'] = v.get('equal', True) and v.get('rel', 0.0) < 1e-3
     res['ok'] = all(v['ok'] for v in res.values() if isinstance(v, dict))
@@ -397,7 +422,7 @@ def speed(args, gen):
     tv = tv.to(dev).train()
     opt = torch.optim.SGD(tv.parameters(), lr=0.03, momentum=0.9)
     x = torch.randn(n, 3, args.h, args.w, device=dev)
-    y = torch.randint(0, 1000, (n,), device=dev)
+    y = torch.randint(0, 1000, (n, ), device=dev)
 
     def plain():
         with torch.autocast(dev, dtype=dtype):
@@ -405,11 +430,17 @@ def speed(args, gen):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+
     peak_reset(dev)
     t_plain = time_per_call(plain, steps, dev, WARMUP)
     res['plain_peak_gib'] = peak_gib(dev)
-    res.update(batch=n, mdmoco_step_s=t_moco, plain_step_s=t_plain, ratio=t_moco / t_plain,
-               goal_ratio=1.4, images_per_s=n / t_moco)
+    res.update(
+        batch=n,
+        mdmoco_step_s=t_moco,
+        plain_step_s=t_plain,
+        ratio=t_moco / t_plain,
+        goal_ratio=1.4,
+        images_per_s=n / t_moco)
     res['ok_ratio'] = args.dry_run or t_moco / t_plain <= 1.4  # a goal on the GPU only
     res['loader'] = loader_rates(args, model, wrapper, n / t_moco)
     res['ok'] = res['ok_ratio'] and all(v['ok'] for v in res['loader'].values())
@@ -443,8 +474,9 @@ def loader_rates(args, model, wrapper, alone):
         build_cache(paths, step_cfg, cache, 0, 1024, {})
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             rest = list(cfg.train_dataloader.dataset.pipeline[1:])
-            pipes = dict(cache=Compose([dict(step_cfg, cache=cache)] + rest),
-                         decode=Compose([step_cfg] + rest))
+            pipes = dict(
+                cache=Compose([dict(step_cfg, cache=cache)] + rest),
+                decode=Compose([step_cfg] + rest))
 
         class Files(torch.utils.data.Dataset):
 
@@ -456,32 +488,53 @@ def loader_rates(args, model, wrapper, alone):
 
             def __getitem__(self, i):
                 return self.pipe(dict(img_path=paths[i], sample_idx=i))
+
         for name, pipe in pipes.items():
             loader = torch.utils.data.DataLoader(
-                Files(pipe), batch_size=args.moco_batch, shuffle=True, drop_last=True,
-                num_workers=args.workers, pin_memory=args.device == 'cuda',
-                persistent_workers=args.workers > 0, collate_fn=default_collate)
+                Files(pipe),
+                batch_size=args.moco_batch,
+                shuffle=True,
+                drop_last=True,
+                num_workers=args.workers,
+                pin_memory=args.device == 'cuda',
+                persistent_workers=args.workers > 0,
+                collate_fn=default_collate)
 
             it = _cycle(loader)
             # one untimed step: the workers' start-up is not counted
-            step_s = time_per_call(lambda batches=it: model.train_step(next(batches), wrapper),
-                                   max(args.iters, 3), args.device, warmup=1)
+            step_s = time_per_call(
+                lambda batches=it: model.train_step(next(batches), wrapper),
+                max(args.iters, 3),
+                args.device,
+                warmup=1)
             rate = args.moco_batch / step_s
-            out[name] = dict(images_per_s=rate, model_alone=alone, ratio=rate / alone,
-                             goal_ratio=0.95, workers=args.workers,
-                             ok=args.dry_run or rate / alone >= 0.95)
+            out[name] = dict(
+                images_per_s=rate,
+                model_alone=alone,
+                ratio=rate / alone,
+                goal_ratio=0.95,
+                workers=args.workers,
+                ok=args.dry_run or rate / alone >= 0.95)
             del it, loader
     return out
 
 
 # --- report -----------------------------------------------------------------------------------
 def machine(args):
-    info = dict(python=platform.python_version(), torch=torch.__version__,
-                cuda=torch.version.cuda, device=args.device, cpus=os.cpu_count(),
-                dry_run=args.dry_run, size=f'{args.h}x{args.w}', arch=args.arch)
+    info = dict(
+        python=platform.python_version(),
+        torch=torch.__version__,
+        cuda=torch.version.cuda,
+        device=args.device,
+        cpus=os.cpu_count(),
+        dry_run=args.dry_run,
+        size=f'{args.h}x{args.w}',
+        arch=args.arch)
     if args.device == 'cuda':
-        info.update(gpu=torch.cuda.get_device_name(), capability=torch.cuda.get_device_capability(),
-                    bf16=torch.cuda.is_bf16_supported())
+        info.update(
+            gpu=torch.cuda.get_device_name(),
+            capability=torch.cuda.get_device_capability(),
+            bf16=torch.cuda.is_bf16_supported())
     import mmcv
     info['mmcv'] = mmcv.__version__
     return info
@@ -493,14 +546,14 @@ def fmt_losses(v):
 
 def markdown(r):
     m = r['machine']
-    lines = [f'### GPU device check: {m.get("gpu", "CPU dry run")} ({m["size"]}, '
-             f'{m["arch"].upper()}, {"bf16" if m.get("bf16", True) else "fp16"} autocast)',
-             '',
-             f'`benchmarks/gpu_device_check.sh`; Python {m["python"]}, torch {m["torch"]} '
-             f'(CUDA {m["cuda"]}), mmcv {m["mmcv"]} built there, {m["cpus"]} CPUs. '
-             f'Failed checks: {", ".join(r["failed"]) or "none"}.', '',
-             *[f'- {n}' for n in r['notes']], '',
-             '| check | result |', '| --- | --- |']
+    lines = [
+        f'### GPU device check: {m.get("gpu", "CPU dry run")} ({m["size"]}, '
+        f'{m["arch"].upper()}, {"bf16" if m.get("bf16", True) else "fp16"} autocast)', '',
+        f'`benchmarks/gpu_device_check.sh`; Python {m["python"]}, torch {m["torch"]} '
+        f'(CUDA {m["cuda"]}), mmcv {m["mmcv"]} built there, {m["cpus"]} CPUs. '
+        f'Failed checks: {", ".join(r["failed"]) or "none"}.', '', *[f'- {n}' for n in r['notes']],
+        '', '| check | result |', '| --- | --- |'
+    ]
     if 'amp' in r and 'error' not in r['amp']:
         a = r['amp']
         mo = a['moco']
@@ -515,8 +568,8 @@ def markdown(r):
     if 'cuda_vs_cpu' in r and 'error' not in r['cuda_vs_cpu']:
         for k, v in r['cuda_vs_cpu'].items():
             if isinstance(v, dict):
-                val = (f'equal: {v["equal"]} ({v["kept"]} kept)' if 'equal' in v
-                       else f'max rel. diff {v["rel"]:.2e}')
+                val = (f'equal: {v["equal"]} ({v["kept"]} kept)'
+                       if 'equal' in v else f'max rel. diff {v["rel"]:.2e}')
                 dev = 'CPU (dry run)' if m['dry_run'] else 'CUDA'
                 lines.append(f'| {dev} vs CPU {k} | {val} |')
     if 'speed' in r and 'error' not in r['speed']:
@@ -533,8 +586,9 @@ def markdown(r):
                          f'{s["plain_peak_gib"]:.1f} GiB |')
     if 'amp' in r and 'error' not in r['amp']:
         sw = r['amp']['continual']['switches']
-        lines.append('| continual task switch overhead (first step - steady step) | ' + ', '.join(
-            f'{t} {v["switch_overhead_s"] * 1e3:.0f} ms' for t, v in sw.items()) + ' |')
+        lines.append('| continual task switch overhead (first step - steady step) | ' +
+                     ', '.join(f'{t} {v["switch_overhead_s"] * 1e3:.0f} ms'
+                               for t, v in sw.items()) + ' |')
         if r['amp']['continual']['peak_gib'] is not None:
             lines.append(f'| peak GPU memory continual round | '
                          f'{r["amp"]["continual"]["peak_gib"]:.1f} GiB |')
@@ -551,9 +605,13 @@ def main(argv=None):
     r = dict(machine=machine(args), notes=NOTES)
     if args.dry_run:
         cpu_autocast_nms_shim()
-    parts = dict(amp=lambda: dict(moco=amp_moco(args, gen), continual=amp_continual(args, gen),
-                                  finetune=amp_finetune(args, gen)),
-                 cuda_vs_cpu=lambda: compare(args, gen), speed=lambda: speed(args, gen))
+    parts = dict(
+        amp=lambda: dict(
+            moco=amp_moco(args, gen),
+            continual=amp_continual(args, gen),
+            finetune=amp_finetune(args, gen)),
+        cuda_vs_cpu=lambda: compare(args, gen),
+        speed=lambda: speed(args, gen))
     failed = []
     for name in args.parts.split(','):
         t0 = time.perf_counter()
@@ -567,8 +625,10 @@ def main(argv=None):
         r[name]['seconds'] = time.perf_counter() - t0
         if not r[name]['ok']:
             failed.append(name)
-        print(f'[gpu_check] {name}: {"ok" if r[name]["ok"] else "FAIL"} '
-              f'({r[name]["seconds"]:.1f} s)', flush=True)
+        print(
+            f'[gpu_check] {name}: {"ok" if r[name]["ok"] else "FAIL"} '
+            f'({r[name]["seconds"]:.1f} s)',
+            flush=True)
         r['failed'] = failed
         md = write(r, args.out)  # after each part: a run stopped by its time limit keeps these
     print(md)

@@ -33,11 +33,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('-n', '--rounds', type=int, default=7, help='timed rounds (default 7)')
     parser.add_argument('--warmup', type=int, default=1, help='untimed rounds first (default 1)')
-    parser.add_argument('--stmt', action='append', default=[],
-                        help='another statement to time in each round (repeatable)')
+    parser.add_argument(
+        '--stmt',
+        action='append',
+        default=[],
+        help='another statement to time in each round (repeatable)')
     args = parser.parse_args()
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
     stmts = [BASELINE, TARGET] + args.stmt
     times = {s: [] for s in stmts}
     for r in range(args.warmup + args.rounds):

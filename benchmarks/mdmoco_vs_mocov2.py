@@ -28,8 +28,7 @@ import muscle_mm  # noqa: F401  (registers MDMoCo)
 from muscle_mm.registry import MODELS
 from muscle_mm.utils.timing import sync
 
-GPU_DEFAULTS = dict(depth=50, height=800, width=500, batch=32, queue_len=65536, steps=20,
-                    warmup=5)
+GPU_DEFAULTS = dict(depth=50, height=800, width=500, batch=32, queue_len=65536, steps=20, warmup=5)
 CPU_DEFAULTS = dict(depth=18, height=64, width=40, batch=4, queue_len=64, steps=10, warmup=2)
 
 
@@ -40,8 +39,11 @@ def parse_args(argv=None):
     p.add_argument('--amp-dtype', default='bfloat16', choices=['bfloat16', 'float16'])
     p.add_argument('--channels-last', action='store_true', help='NHWC memory format')
     for k in CPU_DEFAULTS:
-        p.add_argument('--' + k.replace('_', '-'), type=int, default=None,
-                       help=f'default {CPU_DEFAULTS[k]} (cpu) / {GPU_DEFAULTS[k]} (cuda)')
+        p.add_argument(
+            '--' + k.replace('_', '-'),
+            type=int,
+            default=None,
+            help=f'default {CPU_DEFAULTS[k]} (cpu) / {GPU_DEFAULTS[k]} (cuda)')
     p.add_argument('--peak-tflops', type=float, default=989.0)
     args = p.parse_args(argv)
     if args.amp and args.device != 'cuda':
@@ -56,13 +58,20 @@ def parse_args(argv=None):
 def model_cfg(args, type_):
     width = 512 if args.depth < 50 else 2048
     return dict(
-        type=type_, queue_len=args.queue_len, feat_dim=128, momentum=0.001,
-        data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[122.786] * 3,
-                               std=[18.390] * 3, to_rgb=False),
-        backbone=dict(type='ResNet', depth=args.depth, norm_cfg=dict(type='BN'),
-                      zero_init_residual=False),
-        neck=dict(type='MoCoV2Neck', in_channels=width, hid_channels=width, out_channels=128,
-                  with_avg_pool=True),
+        type=type_,
+        queue_len=args.queue_len,
+        feat_dim=128,
+        momentum=0.001,
+        data_preprocessor=dict(
+            type='SelfSupDataPreprocessor', mean=[122.786] * 3, std=[18.390] * 3, to_rgb=False),
+        backbone=dict(
+            type='ResNet', depth=args.depth, norm_cfg=dict(type='BN'), zero_init_residual=False),
+        neck=dict(
+            type='MoCoV2Neck',
+            in_channels=width,
+            hid_channels=width,
+            out_channels=128,
+            with_avg_pool=True),
         head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'), temperature=0.2))
 
 
@@ -74,8 +83,9 @@ def build(args, type_):
     if args.channels_last:
         model.to(memory_format=torch.channels_last)
     optim = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
-    wrapper = (AmpOptimWrapper(optimizer=optim, dtype=args.amp_dtype) if args.amp else
-               OptimWrapper(optimizer=optim))
+    wrapper = (
+        AmpOptimWrapper(optimizer=optim, dtype=args.amp_dtype) if args.amp else OptimWrapper(
+            optimizer=optim))
     return model, wrapper
 
 
@@ -83,10 +93,10 @@ def make_batch(args):
     g = torch.Generator().manual_seed(0)
     views = []
     for _ in range(2):
-        v = torch.randint(0, 256, (args.batch, 3, args.height, args.width), generator=g,
-                          dtype=torch.uint8).to(args.device)
-        views.append(v.contiguous(memory_format=torch.channels_last)
-                     if args.channels_last else v)
+        v = torch.randint(
+            0, 256, (args.batch, 3, args.height, args.width), generator=g,
+            dtype=torch.uint8).to(args.device)
+        views.append(v.contiguous(memory_format=torch.channels_last) if args.channels_last else v)
     return dict(inputs=views, data_samples=[DataSample() for _ in range(args.batch)])
 
 

@@ -29,21 +29,25 @@ BENCHMARKS = {
     'data_pipeline': ([PY, 'benchmarks/data_pipeline_throughput.py'],
                       'MD-MoCo data path vs bare decode + resize on the same files (goal >= 0.9 '
                       'per core with views on the device, see xray_cache)'),
-    'xray_cache': ([PY, 'benchmarks/xray_cache_and_device_views.py', '--data-only'],
-                   'views on the device and the pre-resized cache vs today\'s path (goals: '
-                   'decode/bare >= 0.9, cache/today >= 5)'),
+    'xray_cache':
+    ([PY, 'benchmarks/xray_cache_and_device_views.py',
+      '--data-only'], 'views on the device and the pre-resized cache vs today\'s path (goals: '
+     'decode/bare >= 0.9, cache/today >= 5)'),
     'nih_indexing': ([PY, 'benchmarks/nih_indexing.py'], 'NIH ChestX-ray14 indexing at 112,120'),
-    'continual_switching': ([PY, 'benchmarks/continual_benchmarks.py', 'switching'],
-                            'continual loop vs the same iterations per task alone (goal <= 1.05)'),
-    'continual_forgetting': ([PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
-                              'work_dirs/bench_data_240', '--num', '240'],
-                             'forgetting of task A after task B for each BN statistics choice '
+    'continual_switching':
+    ([PY, 'benchmarks/continual_benchmarks.py',
+      'switching'], 'continual loop vs the same iterations per task alone (goal <= 1.05)'),
+    'continual_forgetting': ([
+        PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
+        'work_dirs/bench_data_240', '--num', '240'
+    ], 'forgetting of task A after task B for each BN statistics choice '
                              '(shared, per task) x backbone regularizer (L2-SP at 0, 5e-5, '
                              "MUSCLE's 0.05, 0.5; weight decay), with the drift from w0, 3 seeds"),
-    'continual_drift': ([PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
-                         'work_dirs/bench_data_1600', '--num', '1600', '--settings',
-                         'per_task:0', 'per_task:0.05', 'per_task:0.5'],
-                        "L2-SP's pull on the backbone's drift from w0 over a longer task "
+    'continual_drift': ([
+        PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
+        'work_dirs/bench_data_1600', '--num', '1600', '--settings', 'per_task:0', 'per_task:0.05',
+        'per_task:0.5'
+    ], "L2-SP's pull on the backbone's drift from w0 over a longer task "
                         'iterate (--num 1600: ~75 mura steps at batch 16), paired against '
                         'lambda 0 with the same seed, per-task BN (the default), 3 seeds'),
     'demo': (['bash', 'tools/demo.sh', 'work_dirs/bench_demo'],
@@ -81,8 +85,13 @@ def run(name: str, device: str) -> str:
         cmd = cmd + ['--device', device, '--amp']
     stamp = datetime.datetime.now().strftime('%Y-%m-%d %H:%M')
     t0 = time.time()
-    proc = subprocess.run(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, env=dict(os.environ, PYTHONPATH=REPO))
+    proc = subprocess.run(
+        cmd,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=REPO))
     minutes = (time.time() - t0) / 60
     kept = [line for line in proc.stdout.splitlines() if not LOG_LINE.search(line)]
     kept = results_only(kept)
@@ -96,11 +105,19 @@ def run(name: str, device: str) -> str:
 def commit() -> str:
     """The checked-out commit, '+ local changes' when the tree differs from it."""
     try:
-        head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=REPO, text=True,
-                              capture_output=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no', '--',
-                                '.', ':!benchmarks/RESULTS.md'],  # which this script writes
-                               cwd=REPO, text=True, capture_output=True).stdout.strip()
+        head = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'],
+                              cwd=REPO,
+                              text=True,
+                              capture_output=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(
+            [
+                'git', 'status', '--porcelain', '--untracked-files=no', '--', '.',
+                ':!benchmarks/RESULTS.md'
+            ],  # which this script writes
+            cwd=REPO,
+            text=True,
+            capture_output=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return 'unknown (no git)'
     return head + (' + local changes' if dirty else '')

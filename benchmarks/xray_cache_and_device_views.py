@@ -60,14 +60,17 @@ def parse_args():
     p.add_argument('--build-workers', type=int, default=0, help='cache build processes (0)')
     p.add_argument('--workers', type=int, default=4, help='loader workers, end to end (4)')
     p.add_argument('--data-only', action='store_true', help='skip the model step parts')
-    p.add_argument('--end-to-end', action='store_true',
-                   help='also time loader -> views -> step (always with a cuda device)')
+    p.add_argument(
+        '--end-to-end',
+        action='store_true',
+        help='also time loader -> views -> step (always with a cuda device)')
     return p.parse_args()
 
 
 def per_core_rates(paths, pipes, size, interp, rounds):
     """images/s of bare decode + resize and of each pipeline (data_pipeline_throughput's timing:
     the paths take turns in every round, best round kept)."""
+
     def run(pipe):
         return lambda: [pipe(dict(img_path=p, sample_idx=i)) for i, p in enumerate(paths)]
 
@@ -84,8 +87,9 @@ def model_and_batch(cfg, batch, device):
     optim = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
     h, w = cfg.xray_scale[1], cfg.xray_scale[0]
     from mmpretrain.structures import DataSample
-    data = dict(inputs=torch.randint(0, 256, (batch, 1, h, w), dtype=torch.uint8),
-                data_samples=[DataSample(metainfo=dict(sample_idx=i)) for i in range(batch)])
+    data = dict(
+        inputs=torch.randint(0, 256, (batch, 1, h, w), dtype=torch.uint8),
+        data_samples=[DataSample(metainfo=dict(sample_idx=i)) for i in range(batch)])
     return model, optim, data
 
 
@@ -103,10 +107,10 @@ def views_vs_step(cfg, args):
     MessageHub.get_instance('bench').update_info('iter', 0)
     views = pre(data, training=True)['inputs']
     # one untimed call each: cuDNN's algorithm choice, the allocator
-    t_views = time_per_call(lambda: pre(data, training=True), max(args.steps, 5), args.device,
-                            warmup=1)
-    t_step = time_per_call(lambda: step(model, optim, views, args.amp, args.device), args.steps,
-                           args.device, warmup=1)
+    t_views = time_per_call(
+        lambda: pre(data, training=True), max(args.steps, 5), args.device, warmup=1)
+    t_step = time_per_call(
+        lambda: step(model, optim, views, args.amp, args.device), args.steps, args.device, warmup=1)
     return t_views, t_step, (model, optim, pre)
 
 
@@ -126,9 +130,15 @@ def end_to_end(paths, pipe, parts, args):
     """images/s of loader -> views -> step over ``paths`` (cycled) with real workers."""
     model, optim, pre = parts
     loader = torch.utils.data.DataLoader(
-        PathSet(paths, pipe), batch_size=args.batch, shuffle=True, drop_last=True,
-        num_workers=args.workers, pin_memory=True, persistent_workers=args.workers > 0,
-        prefetch_factor=4 if args.workers else None, collate_fn=default_collate)
+        PathSet(paths, pipe),
+        batch_size=args.batch,
+        shuffle=True,
+        drop_last=True,
+        num_workers=args.workers,
+        pin_memory=True,
+        persistent_workers=args.workers > 0,
+        prefetch_factor=4 if args.workers else None,
+        collate_fn=default_collate)
 
     def batches():
         while True:  # cycle over the files, epoch after epoch
@@ -174,15 +184,17 @@ def main():
         torch.set_num_threads(args.threads)
         if not args.data_only:
             t_views, t_step, parts = views_vs_step(cfg, args)
-        e2e = (end_to_end(paths, cache_pipe, parts, args) if not args.data_only and
-               (args.end_to_end or args.device.startswith('cuda')) else None)
+        e2e = (
+            end_to_end(paths, cache_pipe, parts, args) if not args.data_only and
+            (args.end_to_end or args.device.startswith('cuda')) else None)
 
     print(f'data: {source}; cv2 1 thread; best of {args.rounds}; os.cpu_count()={os.cpu_count()}')
     print(f'{"path (dataloader side, per core)":<66}{"images/s":>10}{"ms/image":>10}')
-    labels = dict(bare=f'(a) bare: cv2.imread + cv2.resize ({interp}) to 500x800',
-                  today='(b) today: CPU views (load, resize, 2 x flip+rotate, pack)',
-                  decode='(c) decode + resize only, views on the device',
-                  cache='(d) the cache (memory-mapped uint8 shards), views on the device')
+    labels = dict(
+        bare=f'(a) bare: cv2.imread + cv2.resize ({interp}) to 500x800',
+        today='(b) today: CPU views (load, resize, 2 x flip+rotate, pack)',
+        decode='(c) decode + resize only, views on the device',
+        cache='(d) the cache (memory-mapped uint8 shards), views on the device')
     for k, label in labels.items():
         print(f'{label:<66}{r[k]:>10.1f}{1000 / r[k]:>10.2f}')
     print(f'ratios: (d)/(b) = {r["cache"] / r["today"]:.2f} (goal >= 5); '

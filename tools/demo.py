@@ -38,14 +38,22 @@ DEMO_INITS = tuple(i for i in INITS if i != 'imagenet')
 # What the demo shrinks, per size: (h, w) input, images per downstream dataset, MD-MoCo epochs,
 # continual rounds, fine-tuning epochs.
 SIZES = dict(
-    demo=dict(hw=(128, 80), pool_num=48, task_num=dict(PneumoniaCXR=160, MURA=160,
-                                                       ChestXrayMasks=48, TBX11K=48),
-              mdmoco_epochs=3, rounds=2, inits=DEMO_INITS,
-              finetune_epochs=dict(pneumonia=4, mura=4, lung=4, tbx=4)),
-    tiny=dict(hw=(64, 40), pool_num=None, task_num=dict(PneumoniaCXR=40, MURA=40,
-                                                        ChestXrayMasks=16, TBX11K=20),
-              mdmoco_epochs=1, rounds=1, inits=('scratch', 'muscle'),
-              finetune_epochs=dict(pneumonia=1, mura=1, lung=1, tbx=1)))
+    demo=dict(
+        hw=(128, 80),
+        pool_num=48,
+        task_num=dict(PneumoniaCXR=160, MURA=160, ChestXrayMasks=48, TBX11K=48),
+        mdmoco_epochs=3,
+        rounds=2,
+        inits=DEMO_INITS,
+        finetune_epochs=dict(pneumonia=4, mura=4, lung=4, tbx=4)),
+    tiny=dict(
+        hw=(64, 40),
+        pool_num=None,
+        task_num=dict(PneumoniaCXR=40, MURA=40, ChestXrayMasks=16, TBX11K=20),
+        mdmoco_epochs=1,
+        rounds=1,
+        inits=('scratch', 'muscle'),
+        finetune_epochs=dict(pneumonia=1, mura=1, lung=1, tbx=1)))
 
 
 class Console:
@@ -82,8 +90,10 @@ class Progress:
 
     def stage(self, text):
         self.k += 1
-        print(f'\n==== [demo {self.k}/{self.stages} | {(time.time() - self.t0) / 60:.1f} min] '
-              f'{text}', flush=True)
+        print(
+            f'\n==== [demo {self.k}/{self.stages} | {(time.time() - self.t0) / 60:.1f} min] '
+            f'{text}',
+            flush=True)
 
 
 def shrink(config, size):
@@ -95,23 +105,28 @@ def shrink(config, size):
 
 
 def continual_options(config, size, backbone):
-    return [f'model.backbone_checkpoint={backbone}',
-            f'train_cfg.rounds={SIZES[size]["rounds"]}'] + shrink(config, size)
+    return [f'model.backbone_checkpoint={backbone}', f'train_cfg.rounds={SIZES[size]["rounds"]}'
+            ] + shrink(config, size)
 
 
 def finetune_options(size, task):
-    opts = [f'train_cfg.max_epochs={SIZES[size]["finetune_epochs"][task]}',
-            'default_hooks.logger.interval=5']
+    opts = [
+        f'train_cfg.max_epochs={SIZES[size]["finetune_epochs"][task]}',
+        'default_hooks.logger.interval=5'
+    ]
     for split in ('train', 'val', 'test'):
-        opts += [f'{split}_dataloader.num_workers=0',
-                 f'{split}_dataloader.persistent_workers=False']
+        opts += [
+            f'{split}_dataloader.num_workers=0', f'{split}_dataloader.persistent_workers=False'
+        ]
     opts += shrink(config_path(task, 'scratch', 18), size)
     if task == 'tbx':
         # mmdet's 500-iteration warm-up would outlast the demo's few iterations; the RoI head at
         # the continual demo's size (configs/muscle/muscle_r18_demo.py): on a CPU, RoIAlign and
         # the 1024-wide FC over 512 sampled RoIs per image otherwise take most of the demo's time
-        opts += ['param_scheduler.0.end=5', 'model.roi_head.bbox_head.fc_out_channels=128',
-                 'model.train_cfg.rcnn.sampler.num=128']
+        opts += [
+            'param_scheduler.0.end=5', 'model.roi_head.bbox_head.fc_out_channels=128',
+            'model.train_cfg.rcnn.sampler.num=128'
+        ]
     return opts
 
 
@@ -140,9 +155,13 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('out', nargs='?', default='work_dirs/demo')
     p.add_argument('--size', choices=list(SIZES), default='demo')
-    p.add_argument('--seeds', type=int, nargs='+', default=[0],
-                   help='run stages 3-5 once per seed (on the same data); the tables and the '
-                   "paper's comparisons then give mean ± sd over seeds (default: 0)")
+    p.add_argument(
+        '--seeds',
+        type=int,
+        nargs='+',
+        default=[0],
+        help='run stages 3-5 once per seed (on the same data); the tables and the '
+        "paper's comparisons then give mean ± sd over seeds (default: 0)")
     p.add_argument('--data-seed', type=int, default=0, help='seed of the generated data')
     args = p.parse_args(argv)
     if len(set(args.seeds)) != len(args.seeds):
@@ -165,18 +184,23 @@ def pretrain(args, out, seed, console):
     """MD-MoCo with this seed, its backbone, and the linear probe against Kaiming init."""
     s, config = SIZES[args.size], osp.join(CONFIGS, 'muscle', 'mdmoco_r18_demo.py')
     work = pretrain_dir(out, 'mdmoco', 18, seed)
-    ckpt = train(config, work, [f'train_cfg.max_epochs={s["mdmoco_epochs"]}',
-                                f'param_scheduler.0.T_max={s["mdmoco_epochs"]}',
-                                f'param_scheduler.0.end={s["mdmoco_epochs"]}',
-                                f'randomness.seed={seed}'] + shrink(config, args.size))
+    ckpt = train(config, work, [
+        f'train_cfg.max_epochs={s["mdmoco_epochs"]}',
+        f'param_scheduler.0.T_max={s["mdmoco_epochs"]}',
+        f'param_scheduler.0.end={s["mdmoco_epochs"]}', f'randomness.seed={seed}'
+    ] + shrink(config, args.size))
     backbone = export_backbone(ckpt, work)
-    print('[demo] linear probe on PneumoniaCXR (frozen features, logistic regression): '
-          'Kaiming init vs MD-MoCo', flush=True)
+    print(
+        '[demo] linear probe on PneumoniaCXR (frozen features, logistic regression): '
+        'Kaiming init vs MD-MoCo',
+        flush=True)
     from muscle_mm.cli import linear_probe
     console.show_all = True
-    linear_probe.main([config, '--checkpoints', 'kaiming', backbone, '--dataset',
-                       'PneumoniaCXR', '--seed', str(seed),
-                       '--out', linear_probe_file(out, seed)])
+    linear_probe.main([
+        config, '--checkpoints', 'kaiming', backbone, '--dataset', 'PneumoniaCXR', '--seed',
+        str(seed), '--out',
+        linear_probe_file(out, seed)
+    ])
     console.show_all = False
     reset()
     return backbone
@@ -185,16 +209,16 @@ def pretrain(args, out, seed, console):
 def continual(args, out, seed, mdmoco):
     """MUSCLE and MUSCLE-- from the MD-MoCo backbone: their backbones and task x round matrices."""
     s, backbones, matrices = SIZES[args.size], {}, {}
-    for init, config in (('muscle', 'muscle_r18_demo.py'),
-                         ('muscle_minus', 'muscle_minus_r18_demo.py')):
+    for init, config in (('muscle', 'muscle_r18_demo.py'), ('muscle_minus',
+                                                            'muscle_minus_r18_demo.py')):
         work = pretrain_dir(out, init, 18, seed)
         print(f'[demo] {init}: {work}', flush=True)
         config = osp.join(CONFIGS, 'muscle', config)
-        ckpt = train(config, work, continual_options(config, args.size, mdmoco)
-                     + [f'randomness.seed={seed}'] + (
-                         [f'param_scheduler.0.T_max={s["rounds"]}',
-                          f'param_scheduler.0.end={s["rounds"]}'] if init == 'muscle_minus'
-                         else []))
+        ckpt = train(
+            config, work,
+            continual_options(config, args.size, mdmoco) + [f'randomness.seed={seed}'] +
+            ([f'param_scheduler.0.T_max={s["rounds"]}', f'param_scheduler.0.end={s["rounds"]}']
+             if init == 'muscle_minus' else []))
         backbones[init] = export_backbone(ckpt, work)
         with open(osp.join(work, 'continual_metrics.json')) as f:
             matrices[init] = json.load(f)
@@ -208,11 +232,12 @@ def finetune(args, out, seed, backbones):
     pretrained = [f'{init}_r18={path}' for init, path in backbones.items()]
     for k, task in enumerate(TASKS, 1):
         print(f'[demo] task {k}/{len(TASKS)}: {task}', flush=True)
-        files += run_grid.main(['--tasks', task, '--inits', *s['inits'], '--depths', '18',
-                                '--seeds', str(seed), '--work-dir', osp.join(out, 'grid'),
-                                '--pretrained', *pretrained, '--cfg-options',
-                                *finetune_options(args.size, task)]
-                               + (['--figures'] if seed == args.seeds[0] else []))
+        files += run_grid.main([
+            '--tasks', task, '--inits', *s['inits'], '--depths', '18', '--seeds',
+            str(seed), '--work-dir',
+            osp.join(out, 'grid'), '--pretrained', *pretrained, '--cfg-options',
+            *finetune_options(args.size, task)
+        ] + (['--figures'] if seed == args.seeds[0] else []))
         reset()
     return files
 
@@ -270,8 +295,10 @@ def report(args, out, seeds, backbones, matrices, files, progress):
                 row = ', '.join('-' if v is None else f'{v:.2f}' for v in m['matrix'][task])
                 print(f'  {m["primary_metrics"][task]:28s} {row}')
             summ = m['summary']
-            shown = {k: 'n/a' if summ.get(k) is None else f'{summ[k]:.2f}'
-                     for k in ('final_average', 'average_forgetting', 'average_bwt')}
+            shown = {
+                k: 'n/a' if summ.get(k) is None else f'{summ[k]:.2f}'
+                for k in ('final_average', 'average_forgetting', 'average_bwt')
+            }
             print(f'  final average {shown["final_average"]}, average forgetting '
                   f'{shown["average_forgetting"]}, average BWT {shown["average_bwt"]}')
             for note in summ.get('notes', []):
@@ -284,9 +311,10 @@ def report(args, out, seeds, backbones, matrices, files, progress):
     figures = sorted({osp.basename(f) for f in files if f.endswith('.png')})
     print(f'\nfigures (in {grid}; first seed):', *figures, sep='\n  ')
     print('tables:', *tables, sep='\n  ')
-    print('checkpoints (backbone.*, for init_cfg=dict(type="Pretrained", prefix="backbone.")):',
-          *[f'{k} (seed {seed}): {v}' for seed in seeds for k, v in backbones[seed].items()],
-          sep='\n  ')
+    print(
+        'checkpoints (backbone.*, for init_cfg=dict(type="Pretrained", prefix="backbone.")):',
+        *[f'{k} (seed {seed}): {v}' for seed in seeds for k, v in backbones[seed].items()],
+        sep='\n  ')
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f'\ndemo ({args.size} size: {h}x{w} inputs, {s["rounds"]} continual rounds, '
           f'{s["mdmoco_epochs"]} MD-MoCo epochs, a few fine-tuning epochs on a few hundred '

@@ -28,27 +28,47 @@ from muscle_mm.datasets.leakage import find_leakage, image_folder, image_sets_fr
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', nargs='?', help='config with pretrain_pool / downstream_eval')
-    p.add_argument('--pool', nargs='+', action='extend', default=[], metavar='TYPE:ROOT[:SPLIT]',
-                   help='pre-training datasets (added to the config\'s)')
-    p.add_argument('--eval', nargs='+', action='extend', default=[], metavar='TYPE:ROOT[:SPLIT]',
-                   help='downstream val/test datasets (added to the config\'s)')
-    p.add_argument('--pool-dir', nargs='+', action='extend', default=[],
-                   help='plain image folders in the pool')
-    p.add_argument('--eval-dir', nargs='+', action='extend', default=[],
-                   help='plain downstream image folders')
+    p.add_argument(
+        '--pool',
+        nargs='+',
+        action='extend',
+        default=[],
+        metavar='TYPE:ROOT[:SPLIT]',
+        help='pre-training datasets (added to the config\'s)')
+    p.add_argument(
+        '--eval',
+        nargs='+',
+        action='extend',
+        default=[],
+        metavar='TYPE:ROOT[:SPLIT]',
+        help='downstream val/test datasets (added to the config\'s)')
+    p.add_argument(
+        '--pool-dir',
+        nargs='+',
+        action='extend',
+        default=[],
+        help='plain image folders in the pool')
+    p.add_argument(
+        '--eval-dir', nargs='+', action='extend', default=[], help='plain downstream image folders')
     p.add_argument('--no-name', action='store_true', help='skip the file-name check')
     p.add_argument('--no-content', action='store_true', help='skip the md5/hash checks')
-    p.add_argument('--max-distance', type=int, default=48,
-                   help='most differing hash bits (of 256) for a near-duplicate candidate '
-                   '(default 48)')
-    p.add_argument('--min-correlation', type=float, default=0.995,
-                   help='least 32x32 thumbnail correlation confirming a candidate (default 0.995)')
+    p.add_argument(
+        '--max-distance',
+        type=int,
+        default=48,
+        help='most differing hash bits (of 256) for a near-duplicate candidate '
+        '(default 48)')
+    p.add_argument(
+        '--min-correlation',
+        type=float,
+        default=0.995,
+        help='least 32x32 thumbnail correlation confirming a candidate (default 0.995)')
     p.add_argument('--workers', type=int, default=0, help='hashing processes (default: 0)')
     p.add_argument('--cache', help='.npz file caching the image hashes between runs')
     p.add_argument('--examples', type=int, default=3, help='examples shown per pair and check')
     p.add_argument('--strict', action='store_true', help='exit 1 if any leakage is found')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='override settings in the config')
+    p.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help='override settings in the config')
     return p.parse_args(argv)
 
 

@@ -25,10 +25,14 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='MD-MoCo checkpoint (.pth)')
     parser.add_argument('dst', help='output backbone checkpoint (.pth)')
-    parser.add_argument('--strip-prefix', action='store_true',
-                        help=f'drop "{QUERY_PREFIX}" from the keys (load without prefix=)')
-    parser.add_argument('--trusted', action='store_true',
-                        help='unpickle arbitrary objects in SRC (only for your own files)')
+    parser.add_argument(
+        '--strip-prefix',
+        action='store_true',
+        help=f'drop "{QUERY_PREFIX}" from the keys (load without prefix=)')
+    parser.add_argument(
+        '--trusted',
+        action='store_true',
+        help='unpickle arbitrary objects in SRC (only for your own files)')
     return parser.parse_args(argv)
 
 
@@ -37,9 +41,10 @@ def main(argv=None) -> None:
     state_dict = extract_backbone(
         get_state_dict(load_checkpoint(args.src, trusted=args.trusted)),
         strip_prefix=args.strip_prefix)
-    meta = dict(source=osp.basename(args.src),
-                converted_by='muscle_mm tools/model_converters/extract_backbone.py',
-                key_prefix='' if args.strip_prefix else QUERY_PREFIX)
+    meta = dict(
+        source=osp.basename(args.src),
+        converted_by='muscle_mm tools/model_converters/extract_backbone.py',
+        key_prefix='' if args.strip_prefix else QUERY_PREFIX)
     torch.save(dict(state_dict=state_dict, meta=meta), args.dst)
     print(f'{args.dst}: {len(state_dict)} backbone tensors '
           f'(keys {"without" if args.strip_prefix else "with"} "{QUERY_PREFIX}")')

@@ -29,16 +29,25 @@ from muscle_mm.registry import MODELS
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', help='the pre-training config (backbone, normalization, input size)')
-    p.add_argument('--checkpoints', nargs='+', required=True,
-                   help="backbone checkpoints ('backbone.' keys), or 'kaiming' for the "
-                   'initialization MD-MoCo starts from')
+    p.add_argument(
+        '--checkpoints',
+        nargs='+',
+        required=True,
+        help="backbone checkpoints ('backbone.' keys), or 'kaiming' for the "
+        'initialization MD-MoCo starts from')
     p.add_argument('--dataset', default='PneumoniaCXR', choices=['PneumoniaCXR', 'MURA'])
     p.add_argument('--data-root', help='default: data/<dataset>')
     p.add_argument('--batch-size', type=int, default=16)
-    p.add_argument('--seed', type=int, default=0,
-                   help='seed of the Kaiming initialization and of the bootstrap CI')
-    p.add_argument('--split-seed', type=int, default=0,
-                   help="seed of the patient-disjoint re-split (the configs' xray_split_seed)")
+    p.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the Kaiming initialization and of the bootstrap CI')
+    p.add_argument(
+        '--split-seed',
+        type=int,
+        default=0,
+        help="seed of the patient-disjoint re-split (the configs' xray_split_seed)")
     p.add_argument('--out', help='write the results as JSON here')
     return p.parse_args(argv)
 
@@ -50,8 +59,12 @@ def build_backbone(cfg, checkpoint, seed):
     model.init_weights()  # MDMoCo: Kaiming init of the backbone
     backbone = model.backbone
     if checkpoint != 'kaiming':
-        load_checkpoint(backbone, checkpoint, map_location='cpu', strict=True,
-                        revise_keys=[(r'^backbone\.', '')])
+        load_checkpoint(
+            backbone,
+            checkpoint,
+            map_location='cpu',
+            strict=True,
+            revise_keys=[(r'^backbone\.', '')])
     backbone.eval()  # mmpretrain's ResNet.train() returns None, so no chaining
     return backbone
 
@@ -78,12 +91,20 @@ def main(argv=None):
     resize = next(t for t in pipeline if t['type'] == 'Resize')
     test_pipeline = [dict(type='LoadXRayImage'), dict(resize), dict(type='PackInputs')]
     dp = cfg.model.data_preprocessor
-    preprocess = dict(mean=torch.tensor(dp.mean).view(1, -1, 1, 1),
-                      std=torch.tensor(dp.std).view(1, -1, 1, 1))
+    preprocess = dict(
+        mean=torch.tensor(dp.mean).view(1, -1, 1, 1), std=torch.tensor(dp.std).view(1, -1, 1, 1))
     root = args.data_root or f'data/{args.dataset}'
-    splits = {s: build_xray_dataset(dict(type=args.dataset, data_root=root, split=s,
-                                         seed=args.split_seed, pipeline=test_pipeline))
-              for s in ('train', 'test')}
+    splits = {
+        s:
+        build_xray_dataset(
+            dict(
+                type=args.dataset,
+                data_root=root,
+                split=s,
+                seed=args.split_seed,
+                pipeline=test_pipeline))
+        for s in ('train', 'test')
+    }
     results = {}
     for ckpt in args.checkpoints:
         backbone = build_backbone(cfg, ckpt, args.seed)

@@ -47,14 +47,24 @@ def compare(name: str, a_name: str, a: Dict[int, Optional[float]], b_name: str,
     seeds = [s for s in every if a.get(s) is not None and b.get(s) is not None]
     excluded = {}
     for s in every:
-        why = [f'{n} {"not run" if s not in side else "NaN"}'
-               for n, side in ((a_name, a), (b_name, b)) if side.get(s) is None]
+        why = [
+            f'{n} {"not run" if s not in side else "NaN"}' for n, side in ((a_name, a), (b_name, b))
+            if side.get(s) is None
+        ]
         if why:
             excluded[s] = ', '.join(why)
     diff = [a[s] - b[s] for s in seeds]
-    return dict(claim=name, a=a_name, b=b_name, seeds=seeds, a_values=[a[s] for s in seeds],
-                b_values=[b[s] for s in seeds], diff=diff, excluded=excluded,
-                a_wins=sum(d > 0 for d in diff), b_wins=sum(d < 0 for d in diff))
+    return dict(
+        claim=name,
+        a=a_name,
+        b=b_name,
+        seeds=seeds,
+        a_values=[a[s] for s in seeds],
+        b_values=[b[s] for s in seeds],
+        diff=diff,
+        excluded=excluded,
+        a_wins=sum(d > 0 for d in diff),
+        b_wins=sum(d < 0 for d in diff))
 
 
 def _seeded_json(pattern: str) -> Dict[int, dict]:
@@ -62,8 +72,9 @@ def _seeded_json(pattern: str) -> Dict[int, dict]:
     (``*_seed<N>.json``) or else from its folder (``seed<N>/``), never from a folder above."""
     found = {}
     for path in sorted(glob.glob(pattern)):
-        m = (SEED_RE.search(osp.splitext(osp.basename(path))[0])
-             or SEED_RE.fullmatch(osp.basename(osp.dirname(path))))
+        m = (
+            SEED_RE.search(osp.splitext(osp.basename(path))[0])
+            or SEED_RE.fullmatch(osp.basename(osp.dirname(path))))
         if m is None:
             raise ValueError(f'{path}: no seed<N> in its name or its folder\'s')
         with open(path) as f:
@@ -81,8 +92,9 @@ def collect(out: str, depth: int = 18) -> List[dict]:
                 key = 'kaiming' if ckpt == 'kaiming' else 'mdmoco'
                 side.setdefault(key, {})[seed] = metrics['auc']
         dataset = next(iter(probes.values()))['dataset']
-        claims.append(compare(f'linear probe, {dataset} AUC', 'MD-MoCo', side.get('mdmoco', {}),
-                              'Kaiming init', side.get('kaiming', {})))
+        claims.append(
+            compare(f'linear probe, {dataset} AUC', 'MD-MoCo', side.get('mdmoco', {}),
+                    'Kaiming init', side.get('kaiming', {})))
     grid = osp.join(out, 'grid')
     cells = load_results(grid) if osp.isdir(grid) else {}
     per = {}  # (task, init) -> seed -> value
@@ -94,25 +106,31 @@ def collect(out: str, depth: int = 18) -> List[dict]:
             if (task, a) in per or (task, b) in per:  # one side missing: shown as not run
                 per.setdefault((task, a), {})
                 per.setdefault((task, b), {})
-                claims.append(compare(f'fine-tune, {task} {key}', INIT_NAMES[a], per[task, a],
-                                      INIT_NAMES[b], per[task, b]))
-    cont = {init: _seeded_json(osp.join(pretrain_dir(out, init, depth, '*'),
-                                        'continual_metrics.json'))
-            for init in ('muscle', 'muscle_minus')}
+                claims.append(
+                    compare(f'fine-tune, {task} {key}', INIT_NAMES[a], per[task, a], INIT_NAMES[b],
+                            per[task, b]))
+    cont = {
+        init: _seeded_json(osp.join(pretrain_dir(out, init, depth, '*'), 'continual_metrics.json'))
+        for init in ('muscle', 'muscle_minus')
+    }
     for key, sign, label in (('final_average', 1, 'final average (higher is better)'),
                              ('average_forgetting', -1, 'average forgetting, negated (higher '
                               'is better)')):
-        sides = [{s: None if m['summary'].get(key) is None else sign * m['summary'][key] + 0.0
-                  for s, m in cont[init].items()} for init in ('muscle', 'muscle_minus')]
+        sides = [{
+            s: None if m['summary'].get(key) is None else sign * m['summary'][key] + 0.0
+            for s, m in cont[init].items()
+        } for init in ('muscle', 'muscle_minus')]
         if any(sides):
-            claims.append(compare(f'continual stage, {label}', 'MUSCLE', sides[0], 'MUSCLE--',
-                                  sides[1]))
+            claims.append(
+                compare(f'continual stage, {label}', 'MUSCLE', sides[0], 'MUSCLE--', sides[1]))
     return claims
 
 
 def render(claims: List[dict]) -> str:
-    lines = ['| comparison | A | B | seeds | A (mean ± sd) | B (mean ± sd) | A - B (mean ± sd) '
-             '| seeds A > B / A < B |', '|---|---|---|---|---|---|---|---|']
+    lines = [
+        '| comparison | A | B | seeds | A (mean ± sd) | B (mean ± sd) | A - B (mean ± sd) '
+        '| seeds A > B / A < B |', '|---|---|---|---|---|---|---|---|'
+    ]
     for c in claims:
         seeds = str(len(c['seeds']))
         if c['excluded']:

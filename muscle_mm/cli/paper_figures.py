@@ -26,27 +26,39 @@ from muscle_mm.experiments.grid import (DEPTHS, INIT_NAMES, INITS, PREDICTIONS_F
                                         TASKS, run_dir)
 
 # each figure's first task (roc: pneumonia)
-DEFAULT_TASK = {fig: next(t for t in TASKS if TASK_FIGURES[t] == fig)
-                for fig in TASK_FIGURES.values()}
+DEFAULT_TASK = {
+    fig: next(t for t in TASKS if TASK_FIGURES[t] == fig)
+    for fig in TASK_FIGURES.values()
+}
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('figure', choices=list(DEFAULT_TASK))
     p.add_argument('--out', required=True, help='PNG file to write')
-    p.add_argument('--pred', nargs='+', default=[], metavar='NAME=PKL',
-                   help='predictions of each initialization, in legend / column order')
+    p.add_argument(
+        '--pred',
+        nargs='+',
+        default=[],
+        metavar='NAME=PKL',
+        help='predictions of each initialization, in legend / column order')
     p.add_argument('--grid-dir', help='take the predictions of every init from this grid')
     p.add_argument('--task', choices=TASKS)
     p.add_argument('--depth', type=int, default=18, choices=DEPTHS)
     p.add_argument('--seed', type=int, default=0)
     p.add_argument('--title')
     p.add_argument('--num-images', type=int, default=4)
-    p.add_argument('--pick', choices=['first', 'spread'], default='first',
-                   help='lung: the first images, or those where the inits differ most (Dice)')
+    p.add_argument(
+        '--pick',
+        choices=['first', 'spread'],
+        default='first',
+        help='lung: the first images, or those where the inits differ most (Dice)')
     p.add_argument('--score-thr', type=float, default=0.3, help='tbx: boxes drawn from here')
-    p.add_argument('--nms-iou', type=float, default=0.5,
-                   help='tbx: class-agnostic NMS of the drawn boxes at this IoU')
+    p.add_argument(
+        '--nms-iou',
+        type=float,
+        default=0.5,
+        help='tbx: class-agnostic NMS of the drawn boxes at this IoU')
     p.add_argument('--top-k', type=int, default=5, help='tbx: at most this many boxes per image')
     return p.parse_args(argv)
 
@@ -63,8 +75,8 @@ def prediction_files(args):
     if args.grid_dir:
         task = args.task or DEFAULT_TASK[args.figure]
         for init in INITS:
-            path = osp.join(run_dir(args.grid_dir, task, init, args.depth, args.seed),
-                            PREDICTIONS_FILE)
+            path = osp.join(
+                run_dir(args.grid_dir, task, init, args.depth, args.seed), PREDICTIONS_FILE)
             if osp.isfile(path):
                 files[INIT_NAMES[init]] = path
             elif INIT_NAMES[init] not in files:
@@ -109,8 +121,7 @@ def roc_figure(args, files):
         task = args.task or DEFAULT_TASK['roc']
         title = (f'{dict(pneumonia="Pneumonia", mura="MURA").get(task, task)} test split, '
                  f'ResNet-{args.depth}, seed {args.seed}: ROC (image level)')
-    for name, m in plot_roc_curves(curves, args.out, title=title,
-                                   missing=args.missing).items():
+    for name, m in plot_roc_curves(curves, args.out, title=title, missing=args.missing).items():
         print(f'{name}: AUC {m["auc"]:.2f} ({m["auc_ci_low"]:.2f}-{m["auc_ci_high"]:.2f})')
     return args.out
 
@@ -146,18 +157,27 @@ def lung_figure(args, files):
 
     first = per_init[next(iter(files))]
     if args.pick == 'spread':
-        spread = {p: np.ptp([dice(mask(v[p], 'pred_sem_seg') > 0,
-                                  mask(first[p], 'gt_sem_seg') > 0) for v in per_init.values()])
-                  for p in common}
+        spread = {
+            p:
+            np.ptp([
+                dice(mask(v[p], 'pred_sem_seg') > 0,
+                     mask(first[p], 'gt_sem_seg') > 0) for v in per_init.values()
+            ])
+            for p in common
+        }
         common = sorted(common, key=lambda p: -spread[p])
     chosen = common[:args.num_images]
     gts = [mask(first[p], 'gt_sem_seg') for p in chosen]
     images = [_read_gray(p, g.shape) for p, g in zip(chosen, gts)]
-    preds = OrderedDict((n, [mask(v[p], 'pred_sem_seg') for p in chosen])
-                        for n, v in per_init.items())
-    return draw_lung_overlays(images, gts, preds, args.out,
-                              row_titles=[osp.basename(p) for p in chosen],
-                              missing=args.missing)
+    preds = OrderedDict(
+        (n, [mask(v[p], 'pred_sem_seg') for p in chosen]) for n, v in per_init.items())
+    return draw_lung_overlays(
+        images,
+        gts,
+        preds,
+        args.out,
+        row_titles=[osp.basename(p) for p in chosen],
+        missing=args.missing)
 
 
 def tbx_figure(args, files):
@@ -169,22 +189,33 @@ def tbx_figure(args, files):
         if 'instances' in s:  # original image coordinates, as the dataset read them
             return [tuple(i['bbox']) + (i['bbox_label'], ) for i in s['instances']]
         gt = s['gt_instances']
-        return [tuple(b) + (int(lbl), ) for b, lbl in
-                zip(np.asarray(gt['bboxes']).tolist(), np.asarray(gt['labels']).tolist())]
+        return [
+            tuple(b) + (int(lbl), )
+            for b, lbl in zip(np.asarray(gt['bboxes']).tolist(),
+                              np.asarray(gt['labels']).tolist())
+        ]
 
     def pred_boxes(s):
         p = s['pred_instances']
-        return [tuple(b) + (int(lbl), float(sc)) for b, lbl, sc in zip(
-            np.asarray(p['bboxes']).tolist(), np.asarray(p['labels']).tolist(),
-            np.asarray(p['scores']).tolist())]
+        return [
+            tuple(b) + (int(lbl), float(sc)) for b, lbl, sc in zip(
+                np.asarray(p['bboxes']).tolist(),
+                np.asarray(p['labels']).tolist(),
+                np.asarray(p['scores']).tolist())
+        ]
 
     with_gt = [p for p in common if gt_boxes(first[p])] or common
     chosen = with_gt[:args.num_images]
     images = [_read_gray(p) for p in chosen]
     preds = OrderedDict((n, [pred_boxes(v[p]) for p in chosen]) for n, v in per_init.items())
-    return draw_tb_boxes(images, [gt_boxes(first[p]) for p in chosen], preds, args.out,
-                         score_thr=args.score_thr, nms_iou=args.nms_iou, top_k=args.top_k,
-                         missing=args.missing)
+    return draw_tb_boxes(
+        images, [gt_boxes(first[p]) for p in chosen],
+        preds,
+        args.out,
+        score_thr=args.score_thr,
+        nms_iou=args.nms_iou,
+        top_k=args.top_k,
+        missing=args.missing)
 
 
 def main(argv=None):

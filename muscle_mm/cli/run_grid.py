@@ -50,21 +50,35 @@ def parse_args(argv=None):
     p.add_argument('--tasks', nargs='+', choices=TASKS, default=list(TASKS))
     p.add_argument('--inits', nargs='+', choices=INITS, default=list(INITS))
     p.add_argument('--depths', nargs='+', type=int, choices=DEPTHS, default=list(DEPTHS))
-    p.add_argument('--seeds', nargs='+', type=int, default=[0],
-                   help='repeat every cell over these seeds (mean and spread in the tables)')
+    p.add_argument(
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=[0],
+        help='repeat every cell over these seeds (mean and spread in the tables)')
     p.add_argument('--work-dir', default='work_dirs/grid')
     p.add_argument('--config-dir', default=grid.FINETUNE_CONFIGS)
-    p.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
-                   help='passed to every run (tools/train.py and tools/test.py)')
-    p.add_argument('--pretrained', nargs='+', default=[], metavar='INIT_rDEPTH=PATH',
-                   help='backbone checkpoint of a pre-training, e.g. mdmoco_r18=ckpt.pth or '
-                   'imagenet_r18=resnet18-f37072fd.pth (default: the path in '
-                   'configs/finetune/_base_/pretrain_inits.py)')
+    p.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='passed to every run (tools/train.py and tools/test.py)')
+    p.add_argument(
+        '--pretrained',
+        nargs='+',
+        default=[],
+        metavar='INIT_rDEPTH=PATH',
+        help='backbone checkpoint of a pre-training, e.g. mdmoco_r18=ckpt.pth or '
+        'imagenet_r18=resnet18-f37072fd.pth (default: the path in '
+        'configs/finetune/_base_/pretrain_inits.py)')
     p.add_argument('--paper', action='store_true', help="put the paper's numbers in the tables")
     p.add_argument('--launcher', choices=['none', 'pytorch'], default='none')
     p.add_argument('--gpus', type=int, default=1, help='processes per run with --launcher pytorch')
-    p.add_argument('--figures', action='store_true',
-                   help='also draw fig_<task>_r<depth>.png (ROC / lung overlays / TB boxes)')
+    p.add_argument(
+        '--figures',
+        action='store_true',
+        help='also draw fig_<task>_r<depth>.png (ROC / lung overlays / TB boxes)')
     p.add_argument('--dry-run', action='store_true', help='check everything, list, run nothing')
     return p.parse_args(argv)
 
@@ -176,8 +190,7 @@ def check_run_dir(run_dir, fp, keys):
     with open(record) as f:
         old = json.load(f)
     if old['fingerprint'] != fp:
-        diff = sorted(k for k in set(keys) | set(old['keys'])
-                      if keys.get(k) != old['keys'].get(k))
+        diff = sorted(k for k in set(keys) | set(old['keys']) if keys.get(k) != old['keys'].get(k))
         raise GridError(f'{run_dir} holds results of a different config (fingerprint '
                         f'{old["fingerprint"]}, now {fp}; differing keys: {diff}). Use another '
                         '--work-dir, or move the folder away to re-run it.')
@@ -215,8 +228,8 @@ def train_in_process(config, run_dir, options, resume):
 
     from muscle_mm.cli import train as train_tool
     from muscle_mm.utils.cli_config import load_config
-    argv = [config, '--work-dir', run_dir, '--cfg-options'] + options + (
-        ['--resume'] if resume else [])
+    argv = [config, '--work-dir', run_dir, '--cfg-options'
+            ] + options + (['--resume'] if resume else [])
     args = train_tool.parse_args(argv)
     runner = Runner.from_cfg(train_tool.merge_args(load_config(args), args))
     log = osp.join(runner.log_dir, f'{runner.timestamp}.log')
@@ -230,8 +243,8 @@ def run_dist(script, positional, rest, gpus, log):
     print(f'    log: {log}', flush=True)
     cmd = ['bash', osp.join(TOOLS, script)] + positional + [str(gpus)] + rest
     with open(log, 'a') as f:
-        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT,
-                              env=dict(os.environ, PYTHON=sys.executable))
+        proc = subprocess.run(
+            cmd, stdout=f, stderr=subprocess.STDOUT, env=dict(os.environ, PYTHON=sys.executable))
     if proc.returncode:
         raise GridError(f'{script} failed (exit {proc.returncode}); see {log}')
     return log
@@ -243,12 +256,21 @@ def run_one(args, task, init, depth, seed, config, fp, keys, resume):
     options = run_options(args, init, depth, seed)
     if not resume:
         with open(osp.join(run_dir, 'grid_run.json'), 'w') as f:
-            json.dump(dict(config=config, seed=seed, cfg_options=options, fingerprint=fp,
-                           keys=keys, started=time.strftime('%Y-%m-%d %H:%M:%S')), f, indent=1)
+            json.dump(
+                dict(
+                    config=config,
+                    seed=seed,
+                    cfg_options=options,
+                    fingerprint=fp,
+                    keys=keys,
+                    started=time.strftime('%Y-%m-%d %H:%M:%S')),
+                f,
+                indent=1)
     preds = osp.join(run_dir, grid.PREDICTIONS_FILE)
     metrics_json = osp.join(run_dir, 'test_metrics.json')
-    test_argv = ['--work-dir', run_dir, '--out', preds, '--json-out', metrics_json,
-                 '--cfg-options'] + options
+    test_argv = [
+        '--work-dir', run_dir, '--out', preds, '--json-out', metrics_json, '--cfg-options'
+    ] + options
     if args.launcher == 'none':
         from muscle_mm.cli import test as test_tool
         log = train_in_process(config, run_dir, options, resume)
@@ -266,10 +288,23 @@ def run_one(args, task, init, depth, seed, config, fp, keys, resume):
         with open(metrics_json) as f:
             metrics = json.load(f)['metrics']
     from muscle_mm.cli import test as test_tool
-    result = dict(task=task, init=init, depth=depth, seed=seed, config=config, fingerprint=fp,
-                  cfg_options=options, checkpoint=ckpt, checkpoint_kind=kind, train_log=log,
-                  predictions=preds, metrics={k: test_tool._plain(v) for k, v in metrics.items()},
-                  finished=time.strftime('%Y-%m-%d %H:%M:%S'))
+    result = dict(
+        task=task,
+        init=init,
+        depth=depth,
+        seed=seed,
+        config=config,
+        fingerprint=fp,
+        cfg_options=options,
+        checkpoint=ckpt,
+        checkpoint_kind=kind,
+        train_log=log,
+        predictions=preds,
+        metrics={
+            k: test_tool._plain(v)
+            for k, v in metrics.items()
+        },
+        finished=time.strftime('%Y-%m-%d %H:%M:%S'))
     tmp = osp.join(run_dir, grid.RESULT_FILE + '.tmp')
     with open(tmp, 'w') as f:
         json.dump(result, f, indent=1)
@@ -285,9 +320,13 @@ def write_figures(args):
         for depth in args.depths:
             out = osp.join(args.work_dir, f'fig_{task}_r{depth}.png')
             try:
-                files.append(paper_figures.main([
-                    grid.TASK_FIGURES[task], '--grid-dir', args.work_dir, '--task', task, '--depth',
-                    str(depth), '--seed', str(args.seeds[0]), '--out', out]))
+                files.append(
+                    paper_figures.main([
+                        grid.TASK_FIGURES[task], '--grid-dir', args.work_dir, '--task', task,
+                        '--depth',
+                        str(depth), '--seed',
+                        str(args.seeds[0]), '--out', out
+                    ]))
             except (SystemExit, ValueError) as e:  # e.g. a test split with one class: no ROC
                 print(f'figure {out} not drawn: {e}', flush=True)
     return files
@@ -311,8 +350,10 @@ def main(argv=None):
         plan.append((task, init, depth, seed, config, fp, keys, check_run_dir(folder, fp, keys)))
         reset_mm_globals()
     todo = [p for p in plan if p[-1] != 'done']
-    print(f'grid: {len(plan)} runs selected, {len(plan) - len(todo)} done, {len(todo)} to do '
-          f'(work dir {args.work_dir})', flush=True)
+    print(
+        f'grid: {len(plan)} runs selected, {len(plan) - len(todo)} done, {len(todo)} to do '
+        f'(work dir {args.work_dir})',
+        flush=True)
     for k, (task, init, depth, seed, config, fp, keys, state) in enumerate(plan, 1):
         name = f'[{k}/{len(plan)}] {run_name(task, init, depth)} seed {seed}'
         if state == 'done':

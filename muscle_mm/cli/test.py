@@ -38,11 +38,15 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file')
     parser.add_argument('--amp', action='store_true', help='mixed precision inference')
-    parser.add_argument('--json-out', help='write the metrics here as JSON (default: '
-                        '<work_dir>/test_metrics.json)')
-    parser.add_argument('--allow-partial-checkpoint', action='store_true',
-                        help='score a checkpoint whose keys or shapes do not match the model '
-                        '(refused by default, naming the keys), with a warning')
+    parser.add_argument(
+        '--json-out',
+        help='write the metrics here as JSON (default: '
+        '<work_dir>/test_metrics.json)')
+    parser.add_argument(
+        '--allow-partial-checkpoint',
+        action='store_true',
+        help='score a checkpoint whose keys or shapes do not match the model '
+        '(refused by default, naming the keys), with a warning')
     add_common_args(parser)
     return parse(parser, argv)
 
@@ -64,9 +68,13 @@ def main(argv=None):
     metrics = runner.test()
     if is_main_process():
         print_log(format_metrics(metrics), logger='current')
-        write_metrics_json(args.json_out or osp.join(cfg.work_dir, 'test_metrics.json'),
-                           metrics, config=args.config, checkpoint=args.checkpoint,
-                           seed=runner.seed, cfg_options=args.cfg_options)
+        write_metrics_json(
+            args.json_out or osp.join(cfg.work_dir, 'test_metrics.json'),
+            metrics,
+            config=args.config,
+            checkpoint=args.checkpoint,
+            seed=runner.seed,
+            cfg_options=args.cfg_options)
     destroy_process_group()  # torchrun: exit cleanly on every rank (utils/dist_teardown.py)
     return metrics
 
@@ -95,8 +103,8 @@ def format_metrics(metrics: dict) -> str:
     lines = []
     for key, value in metrics.items():
         value = _plain(value)
-        lines.append(f'{key:<{width}}  {value:.4f}' if isinstance(value, float) else
-                     f'{key:<{width}}  {value}')
+        lines.append(f'{key:<{width}}  {value:.4f}' if isinstance(value, float
+                                                                  ) else f'{key:<{width}}  {value}')
     return 'test metrics:\n' + '\n'.join(lines)
 
 

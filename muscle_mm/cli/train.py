@@ -21,18 +21,27 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
     parser.add_argument('config', help='train config file path')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the given checkpoint, or (no value) from the latest checkpoint in '
         'the work dir')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (AmpOptimWrapper, dynamic loss scale)')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the LR by the actual batch size / '
-                        'auto_scale_lr.base_batch_size')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='do not evaluate during training')
-    parser.add_argument('--no-persistent-workers', action='store_true',
-                        help='disable persistent dataloader workers')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (AmpOptimWrapper, dynamic loss scale)')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the LR by the actual batch size / '
+        'auto_scale_lr.base_batch_size')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='do not evaluate during training')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='disable persistent dataloader workers')
     add_common_args(parser)
     return parse(parser, argv)
 
@@ -46,14 +55,16 @@ def merge_args(cfg, args):
                              'none is visible here. Drop --amp to train in fp32 on the CPU.')
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            print_log(f'--amp replaces optim_wrapper type {wrapper} with AmpOptimWrapper',
-                      logger='current', level=30)
+            print_log(
+                f'--amp replaces optim_wrapper type {wrapper} with AmpOptimWrapper',
+                logger='current',
+                level=30)
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
         # bf16 where the GPU has it (no loss-scale underflow; the project's fp32 islands:
         # L2-SP penalty, MoCo queue, RoIAlign), else fp16 as mmengine's default
-        cfg.optim_wrapper.setdefault(
-            'dtype', 'bfloat16' if torch.cuda.is_bf16_supported() else 'float16')
+        cfg.optim_wrapper.setdefault('dtype',
+                                     'bfloat16' if torch.cuda.is_bf16_supported() else 'float16')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

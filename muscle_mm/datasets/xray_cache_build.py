@@ -35,8 +35,8 @@ def build(paths: List[str], step: dict, out: str, workers: int, shard_size: int,
     """Decode ``paths`` with ``step``'s settings into a cache at ``out``; returns the manifest."""
     _init_worker(step)
     first = _decode((0, paths[0]))
-    writer = XRayCacheWriter(out, len(paths), first[2].shape, _TRANSFORM.settings(),
-                             shard_size=shard_size, extra=extra)
+    writer = XRayCacheWriter(
+        out, len(paths), first[2].shape, _TRANSFORM.settings(), shard_size=shard_size, extra=extra)
     writer.add(*first)
     jobs = list(enumerate(paths))[1:]
     if workers > 0 and jobs:

@@ -19,12 +19,16 @@ DEPTHS: Tuple[int, ...] = (18, 50)
 #: segmentation and TB detection.
 TABLE_TASKS: Dict[int, Tuple[str, ...]] = {2: ('pneumonia', 'mura'), 3: ('lung', 'tbx')}
 #: How the paper prints each initialization and task.
-INIT_NAMES: Dict[str, str] = dict(scratch='Scratch', imagenet='ImageNet', mdmoco='MD-MoCo',
-                                  muscle_minus='MUSCLE--', muscle='MUSCLE')
+INIT_NAMES: Dict[str, str] = dict(
+    scratch='Scratch',
+    imagenet='ImageNet',
+    mdmoco='MD-MoCo',
+    muscle_minus='MUSCLE--',
+    muscle='MUSCLE')
 TASK_NAMES: Dict[str, str] = dict(pneumonia='Pneumonia', mura='MURA', lung='Lung', tbx='TBX')
 #: The dataset (muscle_mm.datasets class, and data/<Name>/ folder) each task fine-tunes on.
-TASK_DATASETS: Dict[str, str] = dict(pneumonia='PneumoniaCXR', mura='MURA',
-                                     lung='ChestXrayMasks', tbx='TBX11K')
+TASK_DATASETS: Dict[str, str] = dict(
+    pneumonia='PneumoniaCXR', mura='MURA', lung='ChestXrayMasks', tbx='TBX11K')
 #: The paper's figure of each task (tools/analysis_tools/paper_figures.py's first argument).
 TASK_FIGURES: Dict[str, str] = dict(pneumonia='roc', mura='roc', lung='lung', tbx='tbx')
 

@@ -16,17 +16,33 @@ from .grid import RESULT_FILE, parse_run_name
 
 #: Table column -> metric key written by the fine-tuning configs' evaluators
 #: (muscle_mm.evaluation).
-CLS_COLUMNS: Dict[str, str] = {'Acc.': 'binary/accuracy', 'Sen.': 'binary/sensitivity',
-                               'Spe.': 'binary/specificity', 'AUC': 'binary/auc',
-                               'AUC CI low': 'binary/auc_ci_low',
-                               'AUC CI high': 'binary/auc_ci_high'}
+CLS_COLUMNS: Dict[str, str] = {
+    'Acc.': 'binary/accuracy',
+    'Sen.': 'binary/sensitivity',
+    'Spe.': 'binary/specificity',
+    'AUC': 'binary/auc',
+    'AUC CI low': 'binary/auc_ci_low',
+    'AUC CI high': 'binary/auc_ci_high'
+}
 #: MURA only, when present (mean probability per study).
-STUDY_COLUMNS: Dict[str, str] = {'Study AUC': 'study/auc', 'Study AUC CI low': 'study/auc_ci_low',
-                                 'Study AUC CI high': 'study/auc_ci_high'}
+STUDY_COLUMNS: Dict[str, str] = {
+    'Study AUC': 'study/auc',
+    'Study AUC CI low': 'study/auc_ci_low',
+    'Study AUC CI high': 'study/auc_ci_high'
+}
 #: The metrics every result of a task must hold.
 COLUMNS: Dict[str, Dict[str, str]] = dict(
-    pneumonia=CLS_COLUMNS, mura=CLS_COLUMNS, lung={'Dice': 'seg/dice', 'mIoU': 'seg/mIoU'},
-    tbx={'mAP': 'coco/mAP50', 'AP active': 'coco/AP50_active', 'AP latent': 'coco/AP50_latent'})
+    pneumonia=CLS_COLUMNS,
+    mura=CLS_COLUMNS,
+    lung={
+        'Dice': 'seg/dice',
+        'mIoU': 'seg/mIoU'
+    },
+    tbx={
+        'mAP': 'coco/mAP50',
+        'AP active': 'coco/AP50_active',
+        'AP latent': 'coco/AP50_latent'
+    })
 
 #: What a table cell says for a run without a result.
 NOT_RUN = 'not run'

@@ -64,8 +64,8 @@ def _count_note(n: int, ran: int, expected: int) -> str:
     nan, missing = ran - n, expected - ran
     if not nan and not missing:
         return ''
-    parts = [f'n={n} of {expected}'] + ([f'{nan} NaN'] if nan else []) + (
-        [f'{missing} {NOT_RUN}'] if missing else [])
+    parts = [f'n={n} of {expected}'
+             ] + ([f'{nan} NaN'] if nan else []) + ([f'{missing} {NOT_RUN}'] if missing else [])
     return ' (' + ', '.join(parts) + ')'
 
 
@@ -89,7 +89,9 @@ def expected_seeds(cells: Cells, expected: Iterable[tuple] = ()) -> List[int]:
     return sorted({r['seed'] for rs in cells.values() for r in rs} | {e[3] for e in expected})
 
 
-def build_rows(cells: Cells, tasks: Tuple[str, ...], with_paper: bool,
+def build_rows(cells: Cells,
+               tasks: Tuple[str, ...],
+               with_paper: bool,
                expected: Iterable[tuple] = ()) -> Tuple[list, list]:
     """Markdown rows and CSV records of the table holding ``tasks``: every init of each
     (task, depth) that has a result or an expected run, a missing one marked 'not run'."""
@@ -120,17 +122,20 @@ def build_rows(cells: Cells, tasks: Tuple[str, ...], with_paper: bool,
                         record[f'{t} {name} paper'] = paper_value(t, depth, init, name) \
                             if name in COLUMNS[t] else None
                 if table2:
-                    cols_md += [_cell(rs, COLUMNS[t][c], n_expected)
-                                for c in ('Acc.', 'Sen.', 'Spe.')]
+                    cols_md += [
+                        _cell(rs, COLUMNS[t][c], n_expected) for c in ('Acc.', 'Sen.', 'Spe.')
+                    ]
                     cols_md += [_cell(rs, 'binary/auc', n_expected, 'binary')]
                     study = any('study/auc' in r['metrics'] for r in rs)
-                    cols_md += [_cell(rs, 'study/auc', n_expected, 'study') if study else
-                                (NOT_RUN if not rs else '')]
+                    cols_md += [
+                        _cell(rs, 'study/auc', n_expected, 'study') if study else
+                        (NOT_RUN if not rs else '')
+                    ]
                 else:
                     cols_md += [_cell(rs, k, n_expected) for k in COLUMNS[t].values()]
             head = ([TASK_NAMES[task]] if table2 else []) + [f'ResNet-{depth}', INIT_NAMES[init]]
-            seeds_md = (f'{len(seeds)} of {n_expected}' if len(seeds) < n_expected
-                        else str(len(seeds)))
+            seeds_md = (f'{len(seeds)} of {n_expected}' if len(seeds) < n_expected else str(
+                len(seeds)))
             md.append(head + ['ours', seeds_md] + cols_md)
             if with_paper:
                 paper = []
@@ -148,7 +153,10 @@ def build_rows(cells: Cells, tasks: Tuple[str, ...], with_paper: bool,
     return md, records
 
 
-def write_table(grid_dir: str, number: int, cells: Cells, with_paper: bool,
+def write_table(grid_dir: str,
+                number: int,
+                cells: Cells,
+                with_paper: bool,
                 expected: Iterable[tuple] = ()) -> List[str]:
     """``<grid_dir>/table<number>.{md,csv}`` (2: Pneumonia, MURA; 3: Lung, TBX); [] when the
     table has no row."""
@@ -157,13 +165,17 @@ def write_table(grid_dir: str, number: int, cells: Cells, with_paper: bool,
     if not records:
         return []
     if number == 2:
-        header = ['Dataset', 'Backbone', 'Pre-train', 'Source', 'Seeds', 'Acc.', 'Sen.', 'Spe.',
-                  'AUC (95% CI)', 'Study AUC (95% CI)']
+        header = [
+            'Dataset', 'Backbone', 'Pre-train', 'Source', 'Seeds', 'Acc.', 'Sen.', 'Spe.',
+            'AUC (95% CI)', 'Study AUC (95% CI)'
+        ]
         title = ('Table 2. Pneumonia and MURA classification (test split, %). Study AUC: MURA, '
                  'mean probability per study.')
     else:
-        header = ['Backbone', 'Pre-train', 'Source', 'Seeds', 'Lung Dice', 'Lung mIoU', 'TBX mAP',
-                  'TBX AP active', 'TBX AP latent']
+        header = [
+            'Backbone', 'Pre-train', 'Source', 'Seeds', 'Lung Dice', 'Lung mIoU', 'TBX mAP',
+            'TBX AP active', 'TBX AP latent'
+        ]
         title = ('Table 3. Lung segmentation (Dice of the lung, mIoU over background and lung) and '
                  'TB detection (AP at IoU 0.5) on the test split, %.')
     n_seeds = len(expected_seeds(cells, expected))
@@ -185,16 +197,19 @@ def write_table(grid_dir: str, number: int, cells: Cells, with_paper: bool,
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         for r in records:
-            writer.writerow({k: (' '.join(map(str, v)) if isinstance(v, list) else
-                                 '' if v is None or (isinstance(v, float) and math.isnan(v))
-                                 else v) for k, v in r.items()})
+            writer.writerow({
+                k: (' '.join(map(str, v)) if isinstance(v, list) else '' if v is None or
+                    (isinstance(v, float) and math.isnan(v)) else v)
+                for k, v in r.items()
+            })
     return [md_path, csv_path]
 
 
-def write_tables(grid_dir: str, with_paper: bool = False,
+def write_tables(grid_dir: str,
+                 with_paper: bool = False,
                  expected: Iterable[tuple] = ()) -> List[str]:
     """Write Table 2 and/or 3 for whatever results ``grid_dir`` holds, and the ``expected``
     ``(task, init, depth, seed)`` runs (shown 'not run' when absent); return the files."""
     cells, expected = load_results(grid_dir), list(expected)
-    return (write_table(grid_dir, 2, cells, with_paper, expected)
-            + write_table(grid_dir, 3, cells, with_paper, expected))
+    return (write_table(grid_dir, 2, cells, with_paper, expected) +
+            write_table(grid_dir, 3, cells, with_paper, expected))

@@ -25,8 +25,8 @@ def test_every_cell_of_the_grid_has_its_config():
     assert set(grid.TASK_DATASETS) == set(grid.TASK_FIGURES) == set(grid.TASKS)
 
 
-@pytest.mark.parametrize('task, init, depth',
-                         [('mura', 'muscle_minus', 50), ('tbx', 'scratch', 18)])
+@pytest.mark.parametrize('task, init, depth', [('mura', 'muscle_minus', 50),
+                                               ('tbx', 'scratch', 18)])
 def test_run_names_round_trip(task, init, depth):
     name = grid.run_name(task, init, depth)
     assert grid.parse_run_name(name) == (task, init, depth)
@@ -49,7 +49,10 @@ def test_importing_the_grid_stays_light():
     code = ('import sys, muscle_mm.experiments.tables, muscle_mm.experiments.results\n'
             "print(sorted(m for m in ('muscle_mm.models', 'muscle_mm.engine', 'muscle_mm.datasets',"
             " 'mmpretrain.models', 'mmdet.models') if m in sys.modules))")
-    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=REPO,
+    out = subprocess.run([sys.executable, '-c', code],
+                         capture_output=True,
+                         text=True,
+                         cwd=REPO,
                          env=dict(os.environ, PYTHONPATH=REPO))
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == '[]'

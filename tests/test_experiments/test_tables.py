@@ -25,9 +25,17 @@ def test_table3_mean_and_spread_over_seeds(tmp_path):
     for seed in range(3):
         _result(grid, 'lung', 'muscle', 50, seed, {'seg/dice': dice[seed], 'seg/mIoU': miou[seed]})
     for seed, (active, latent) in enumerate(ap):
-        _result(grid, 'tbx', 'muscle', 50, seed, {
-            'coco/AP50_active': active, 'coco/AP50_latent': latent,  # None: NaN (no latent GT)
-            'coco/mAP50': active if latent is None else (active + latent) / 2})
+        _result(
+            grid,
+            'tbx',
+            'muscle',
+            50,
+            seed,
+            {
+                'coco/AP50_active': active,
+                'coco/AP50_latent': latent,  # None: NaN (no latent GT)
+                'coco/mAP50': active if latent is None else (active + latent) / 2
+            })
     files = paper_tables.write_tables(grid, with_paper=True)
     assert [osp.basename(f) for f in files] == ['table3.md', 'table3.csv']
     md = open(osp.join(grid, 'table3.md')).read()
@@ -36,8 +44,8 @@ def test_table3_mean_and_spread_over_seeds(tmp_path):
     assert '|  |  | paper | 1 | 95.27 | 94.10 | 37.83 | 63.46 | 12.21 |' in md
     records = list(csv.DictReader(open(osp.join(grid, 'table3.csv'))))
     # every init of ResNet-50 is listed; those without a result say so
-    assert [r['pretrain'] for r in records] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
-                                                'MUSCLE']
+    assert [r['pretrain']
+            for r in records] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--', 'MUSCLE']
     assert '| ResNet-50 | Scratch | ours | 0 of 3 | not run | not run | not run | not run | ' \
         'not run |' in md
     assert records[0]['lung seeds run'] == 'not run' and records[0]['lung Dice'] == ''
@@ -56,10 +64,20 @@ def test_table3_mean_and_spread_over_seeds(tmp_path):
 
 def test_table2_with_study_auc_and_bad_records(tmp_path):
     grid = str(tmp_path)
-    cls = {'binary/accuracy': 80.0, 'binary/sensitivity': 70.0, 'binary/specificity': 90.0,
-           'binary/auc': 88.0, 'binary/auc_ci_low': 86.0, 'binary/auc_ci_high': 90.0}
-    _result(grid, 'mura', 'imagenet', 18, 0, dict(cls, **{
-        'study/auc': 91.0, 'study/auc_ci_low': 89.0, 'study/auc_ci_high': 93.0}))
+    cls = {
+        'binary/accuracy': 80.0,
+        'binary/sensitivity': 70.0,
+        'binary/specificity': 90.0,
+        'binary/auc': 88.0,
+        'binary/auc_ci_low': 86.0,
+        'binary/auc_ci_high': 90.0
+    }
+    _result(grid, 'mura', 'imagenet', 18, 0,
+            dict(cls, **{
+                'study/auc': 91.0,
+                'study/auc_ci_low': 89.0,
+                'study/auc_ci_high': 93.0
+            }))
     paper_tables.write_tables(grid)
     md = open(osp.join(grid, 'table2.md')).read()
     assert ('| MURA | ResNet-18 | ImageNet | ours | 1 | 80.00 | 70.00 | 90.00 '
@@ -82,10 +100,15 @@ def test_table2_shows_a_missing_run_and_a_nan_seed(tmp_path):
     grid = str(tmp_path)
     for seed, auc in enumerate([80.0, None, 90.0]):
         for init in ('scratch', 'muscle'):
-            _result(grid, 'pneumonia', init, 18, seed, {
-                'binary/accuracy': 70.0, 'binary/sensitivity': 60.0, 'binary/specificity': 80.0,
-                'binary/auc': auc if init == 'scratch' else 95.0, 'binary/auc_ci_low': 1.0,
-                'binary/auc_ci_high': 2.0})
+            _result(
+                grid, 'pneumonia', init, 18, seed, {
+                    'binary/accuracy': 70.0,
+                    'binary/sensitivity': 60.0,
+                    'binary/specificity': 80.0,
+                    'binary/auc': auc if init == 'scratch' else 95.0,
+                    'binary/auc_ci_low': 1.0,
+                    'binary/auc_ci_high': 2.0
+                })
     paper_tables.write_tables(grid, expected=[('pneumonia', 'mdmoco', 18, s) for s in range(3)])
     md = open(osp.join(grid, 'table2.md')).read()
     assert '| Pneumonia | ResNet-18 | MD-MoCo | ours | 0 of 3 | not run | not run | not run | ' \
@@ -94,7 +117,6 @@ def test_table2_shows_a_missing_run_and_a_nan_seed(tmp_path):
         '(n=2 of 3, 1 NaN) |' in md
     assert '| Pneumonia | ResNet-18 | MUSCLE | ours | 3 | 70.00 ± 0.00 |' in md
     rows = list(csv.DictReader(open(osp.join(grid, 'table2.csv'))))
-    assert [r['pretrain'] for r in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
-                                             'MUSCLE']
+    assert [r['pretrain'] for r in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--', 'MUSCLE']
     assert rows[0]['pneumonia AUC n'] == '2' and rows[2]['pneumonia seeds run'] == 'not run'
     assert '| MURA |' not in md  # a task with no run and none expected gets no rows

@@ -37,5 +37,7 @@ class TaskOrderProbeHook(Hook):
         with open(os.path.join(self.out_dir, f'rank{runner.rank}.tasks'), 'w') as f:
             f.write(' '.join(self.tasks) + f'\n{total!r}\n')
         if self.save_weights:
-            torch.save({k: p.detach() for k, p in model.named_parameters()}, os.path.join(
-                self.out_dir, f'rank{runner.rank}.pth'))
+            torch.save({
+                k: p.detach()
+                for k, p in model.named_parameters()
+            }, os.path.join(self.out_dir, f'rank{runner.rank}.pth'))

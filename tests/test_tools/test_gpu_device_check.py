@@ -16,9 +16,14 @@ SCRIPT = osp.join(REPO, 'benchmarks', 'gpu_device_check.py')
 
 def test_dry_run_passes_every_part(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
-    out = subprocess.run([sys.executable, SCRIPT, '--dry-run', '--out', str(tmp_path)],
-                         env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         text=True, timeout=300)
+    out = subprocess.run([sys.executable, SCRIPT, '--dry-run', '--out',
+                          str(tmp_path)],
+                         env=env,
+                         cwd=REPO,
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         text=True,
+                         timeout=300)
     assert out.returncode == 0, out.stdout[-4000:]
     r = json.loads((tmp_path / 'results.json').read_text())
     assert r['failed'] == [] and r['machine']['dry_run']
@@ -39,12 +44,19 @@ def test_dry_run_passes_every_part(tmp_path):
     assert 'SingleRoIExtractor -> AutocastRoIExtractor' not in md, md
 
 
-@pytest.mark.skipif(not osp.isfile(osp.join(REPO, '.whl', 'mmcv-2.1.0.tar.gz')),
-                    reason='no .whl/ (tools/misc/fetch_device_wheels.sh fills it)')
+@pytest.mark.skipif(
+    not osp.isfile(osp.join(REPO, '.whl', 'mmcv-2.1.0.tar.gz')),
+    reason='no .whl/ (tools/misc/fetch_device_wheels.sh fills it)')
 def test_carried_wheels_resolve_for_python_312(tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, OUT=str(tmp_path))
-    out = subprocess.run(['bash', osp.join(REPO, 'benchmarks', 'gpu_device_check.sh'),
-                          '--dry-run', '--wheels-only'], env=env, cwd=REPO, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, timeout=120)
+    out = subprocess.run(
+        ['bash',
+         osp.join(REPO, 'benchmarks', 'gpu_device_check.sh'), '--dry-run', '--wheels-only'],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=120)
     assert out.returncode == 0, out.stdout[-4000:]
     assert 'resolve for cp312' in out.stdout

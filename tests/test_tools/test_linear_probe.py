@@ -21,11 +21,14 @@ def test_probe_reports_paper_metrics_per_backbone(tmp_path, monkeypatch):
     model = MODELS.build(cfg.model)
     model.init_weights()
     ckpt = str(tmp_path / 'bb.pth')
-    torch.save({'state_dict': {f'backbone.{k}': v for k, v in model.backbone.state_dict().items()}},
-               ckpt)
+    torch.save({'state_dict': {
+        f'backbone.{k}': v
+        for k, v in model.backbone.state_dict().items()
+    }}, ckpt)
     out = str(tmp_path / 'probe.json')
-    results = linear_probe.main([CONFIG, '--checkpoints', 'kaiming', ckpt, '--data-root',
-                                 roots['PneumoniaCXR'], '--out', out])
+    results = linear_probe.main([
+        CONFIG, '--checkpoints', 'kaiming', ckpt, '--data-root', roots['PneumoniaCXR'], '--out', out
+    ])
     assert set(results) == {'kaiming', ckpt}
     for m in results.values():
         assert {'accuracy', 'sensitivity', 'specificity', 'auc', 'auc_ci_low',
@@ -34,6 +37,6 @@ def test_probe_reports_paper_metrics_per_backbone(tmp_path, monkeypatch):
     with open(out) as f:
         assert json.load(f)['results'] == json.loads(json.dumps(results))
     # the Kaiming baseline is seeded: the same features and scores on a second run
-    again = linear_probe.main([CONFIG, '--checkpoints', 'kaiming', '--data-root',
-                               roots['PneumoniaCXR']])
+    again = linear_probe.main(
+        [CONFIG, '--checkpoints', 'kaiming', '--data-root', roots['PneumoniaCXR']])
     assert again['kaiming'] == results['kaiming']

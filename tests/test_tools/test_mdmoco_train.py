@@ -11,19 +11,20 @@ from _helpers import REPO, run_tool
 CONFIG = osp.join(REPO, 'configs', 'muscle', 'mdmoco_r18.py')
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 
-
 QUEUE = 1024  # larger than every key a run enqueues: the pointer must equal iterations x batch
 
 
 def shrink(batch, queue=QUEUE, epochs=1):
     """The real config at CPU size: 64x40 inputs, small queue and neck, no worker processes,
     split-batch BN in 2 groups on one process (the config's 8 needs a batch of 8)."""
-    return ['--cfg-options', f'train_dataloader.batch_size={batch}',
-            'train_dataloader.num_workers=0', 'train_dataloader.persistent_workers=False',
-            'train_dataloader.dataset.pipeline.1.scale=(40,64)', f'model.queue_len={queue}',
-            'model.neck.hid_channels=16', 'model.neck.out_channels=8', 'model.feat_dim=8',
-            'model.single_process_bn_splits=2',
-            f'train_cfg.max_epochs={epochs}', 'default_hooks.logger.interval=5']
+    return [
+        '--cfg-options', f'train_dataloader.batch_size={batch}', 'train_dataloader.num_workers=0',
+        'train_dataloader.persistent_workers=False',
+        'train_dataloader.dataset.pipeline.1.scale=(40,64)', f'model.queue_len={queue}',
+        'model.neck.hid_channels=16', 'model.neck.out_channels=8', 'model.feat_dim=8',
+        'model.single_process_bn_splits=2', f'train_cfg.max_epochs={epochs}',
+        'default_hooks.logger.interval=5'
+    ]
 
 
 def _assert_queue_advanced(ckpt, global_batch):
@@ -57,18 +58,22 @@ def test_single_process_train_resume_export(data_dir):
     assert ckpt['meta']['epoch'] == 1
     _assert_queue_advanced(ckpt, 4)
     # --resume in a new process continues to epoch 2 from the saved state (pointer included)
-    out = run_tool([TRAIN, CONFIG, '--work-dir', work, '--resume'] +
-                   shrink(batch=4, epochs=2), cwd=str(data_dir))
+    out = run_tool(
+        [TRAIN, CONFIG, '--work-dir', work, '--resume'] + shrink(batch=4, epochs=2),
+        cwd=str(data_dir))
     assert 'Resumed' in out or 'resumed' in out
     ckpt2 = torch.load(_checkpoint(work), weights_only=True)
     assert ckpt2['meta']['epoch'] == 2 and ckpt2['meta']['iter'] == 2 * ckpt['meta']['iter']
     _assert_queue_advanced(ckpt2, 4)
     # the backbone goes out as an mm checkpoint and as a torchvision state dict
     bb, tv = str(data_dir / 'bb.pth'), str(data_dir / 'tv.pth')
-    run_tool([osp.join(REPO, 'tools', 'model_converters', 'extract_backbone.py'),
-              _checkpoint(work), bb])
-    run_tool([osp.join(REPO, 'tools', 'model_converters', 'mm2torchvision.py'), bb, tv,
-              '--arch', 'resnet18'])
+    run_tool(
+        [osp.join(REPO, 'tools', 'model_converters', 'extract_backbone.py'),
+         _checkpoint(work), bb])
+    run_tool([
+        osp.join(REPO, 'tools', 'model_converters', 'mm2torchvision.py'), bb, tv, '--arch',
+        'resnet18'
+    ])
     import torchvision
     missing, unexpected = torchvision.models.resnet18().load_state_dict(
         torch.load(tv, weights_only=True), strict=False)
@@ -77,15 +82,19 @@ def test_single_process_train_resume_export(data_dir):
 
 def test_global_batch_not_dividing_queue_refused_at_start(data_dir):
     with pytest.raises(AssertionError, match='not a multiple of the global batch 3'):
-        run_tool([TRAIN, CONFIG, '--work-dir', str(data_dir / 'work_bad')] +
-                 shrink(batch=3, queue=16), cwd=str(data_dir))
+        run_tool(
+            [TRAIN, CONFIG, '--work-dir', str(data_dir / 'work_bad')] + shrink(batch=3, queue=16),
+            cwd=str(data_dir))
 
 
 def test_two_process_gloo(data_dir):
     work = str(data_dir / 'work_dist')
-    out = run_tool(['-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29541',
-                    TRAIN, CONFIG, '--launcher', 'pytorch', '--work-dir', work] +
-                   shrink(batch=2), cwd=str(data_dir))
+    out = run_tool(
+        [
+            '-m', 'torch.distributed.run', '--nproc_per_node=2', '--master_port=29541', TRAIN,
+            CONFIG, '--launcher', 'pytorch', '--work-dir', work
+        ] + shrink(batch=2),
+        cwd=str(data_dir))
     assert 'SplitBatchNorm' not in out and 'shuffle-BN does not' not in out  # real shuffle-BN
     # each step enqueues the global batch of 2 x 2 (not one process's 2)
     _assert_queue_advanced(torch.load(_checkpoint(work), weights_only=True), 4)

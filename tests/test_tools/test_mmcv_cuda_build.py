@@ -14,7 +14,6 @@ CUDA_ENV = osp.join(REPO, 'tools', 'mmcv_build', 'cuda_env.py')
 CUDA_EXT = osp.join(REPO, 'tools', 'mmcv_build', 'cuda_ext.py')
 MATH = ('cusparse.h', 'cublas_v2.h', 'cublasLt.h', 'cusolverDn.h', 'curand.h', 'cufft.h')
 
-
 sys.path.insert(0, osp.dirname(CUDA_ENV))
 import cuda_env as cuda_env_mod  # noqa: E402
 
@@ -97,8 +96,9 @@ def test_nvcc_only_toolkit_takes_the_missing_headers_from_pip(tmp_path):
     (dict(TORCH_CUDA_ARCH_LIST='9.0', home='missing'), 'has no bin/nvcc'),
 ])
 def test_hosts_that_cannot_build_stop_with_what_to_do(tmp_path, env, message):
-    home = (tmp_path / 'missing' if env.pop('home', None) else
-            fake_toolkit(tmp_path / 'cuda', release=env.pop('release', '13.0')))
+    home = (
+        tmp_path / 'missing' if env.pop('home', None) else fake_toolkit(
+            tmp_path / 'cuda', release=env.pop('release', '13.0')))
     out = cuda_env(tmp_path, FORCE_CUDA='1', CUDA_HOME=str(home), **env)
     assert out.returncode == 1 and message in out.stderr, out.stderr
 
@@ -114,8 +114,11 @@ def tiny_cuda_ext(tmp_path_factory):
         ' x[threadIdx.x] += 1; }\n__global__ void nms_cuda(float* x) { x[0] = 0; }\n'
         'void launch(float* x) { roi_align_forward_cuda_kernel<float><<<1, 1>>>(x);'
         ' nms_cuda<<<1, 1>>>(x); }\n')
-    subprocess.run([nvcc, '-shared', '-Xcompiler', '-fPIC', '-gencode',
-                    'arch=compute_90,code=sm_90', str(d / 'k.cu'), '-o', str(d / '_ext.so')],
+    subprocess.run([
+        nvcc, '-shared', '-Xcompiler', '-fPIC', '-gencode', 'arch=compute_90,code=sm_90',
+        str(d / 'k.cu'), '-o',
+        str(d / '_ext.so')
+    ],
                    check=True)
     return d / '_ext.so'
 
@@ -125,10 +128,17 @@ def test_cubin_check_reads_archs_and_ops(tiny_cuda_ext):
     from cuda_ext import find_cuobjdump
     if find_cuobjdump() is None:
         pytest.skip('no cuobjdump')
-    ok = subprocess.run([sys.executable, CUDA_EXT, 'verify', str(tiny_cuda_ext), '--archs', '9.0'],
-                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ok = subprocess.run([sys.executable, CUDA_EXT, 'verify',
+                         str(tiny_cuda_ext), '--archs', '9.0'],
+                        stdout=subprocess.PIPE,
+                        stderr=subprocess.STDOUT,
+                        text=True)
     assert ok.returncode == 0, ok.stdout
     assert 'cubins for sm_90' in ok.stdout and 'ops: nms roi_align' in ok.stdout
-    bad = subprocess.run([sys.executable, CUDA_EXT, 'verify', str(tiny_cuda_ext), '--archs',
-                          '8.0 9.0'], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    bad = subprocess.run(
+        [sys.executable, CUDA_EXT, 'verify',
+         str(tiny_cuda_ext), '--archs', '8.0 9.0'],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
     assert bad.returncode == 1 and 'no cubins for sm_[80]' in bad.stdout

@@ -23,17 +23,27 @@ import mm2torchvision  # noqa: E402  (a tool of its own)
 def ckpt(tmp_path_factory):
     """A checkpoint shaped like the Runner's: state_dict, meta with numpy, message hub."""
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='MDMoCo', queue_len=8, feat_dim=4,
-        backbone=dict(type='ResNet', depth=18),
-        neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4),
-        head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'))))
+    model = MODELS.build(
+        dict(
+            type='MDMoCo',
+            queue_len=8,
+            feat_dim=4,
+            backbone=dict(type='ResNet', depth=18),
+            neck=dict(type='MoCoV2Neck', in_channels=512, hid_channels=8, out_channels=4),
+            head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'))))
     model.init_weights()
     hub = MessageHub.get_instance('test_model_converters')
     hub.update_scalar('train/loss', 1.5)
     path = tmp_path_factory.mktemp('ckpt') / 'epoch_1.pth'
-    torch.save({'meta': {'epoch': 1, 'seed': np.int64(3)}, 'state_dict': model.state_dict(),
-                'message_hub': hub.state_dict()}, path)
+    torch.save(
+        {
+            'meta': {
+                'epoch': 1,
+                'seed': np.int64(3)
+            },
+            'state_dict': model.state_dict(),
+            'message_hub': hub.state_dict()
+        }, path)
     return str(path), model.state_dict()
 
 
@@ -57,8 +67,10 @@ def test_extract_backbone(ckpt, tmp_path, strip):
     extract_backbone.main([src, dst] + (['--strip-prefix'] if strip else []))
     out = torch.load(dst, map_location='cpu')  # plain tensors: weights_only loads it
     assert set(out) == {'state_dict', 'meta'} and out['meta']['source'] == 'epoch_1.pth'
-    expected = _backbone(full) if strip else {k: v for k, v in full.items()
-                                              if k.startswith('backbone.')}
+    expected = _backbone(full) if strip else {
+        k: v
+        for k, v in full.items() if k.startswith('backbone.')
+    }
     assert out['state_dict'].keys() == expected.keys()  # no encoder_k / neck / queue
     assert all(torch.equal(out['state_dict'][k], v) for k, v in expected.items())
     # documented loading: prefix='backbone.' with the default, no prefix with --strip-prefix
@@ -84,9 +96,15 @@ def test_mm2torchvision(ckpt, tmp_path, from_extracted):
 def test_cli_as_script(ckpt, tmp_path):
     src, _ = ckpt
     dst = tmp_path / 'tv.pth'
-    run = subprocess.run(
-        [sys.executable, str(REPO / 'tools/model_converters/mm2torchvision.py'), src, str(dst),
-         '--arch', 'resnet18'], capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    run = subprocess.run([
+        sys.executable,
+        str(REPO / 'tools/model_converters/mm2torchvision.py'), src,
+        str(dst), '--arch', 'resnet18'
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=tmp_path,
+                         timeout=300)
     assert run.returncode == 0, run.stderr
     assert 'resnet18' in run.stdout and dst.is_file()
 
@@ -105,6 +123,7 @@ def test_errors(ckpt, tmp_path):
 
 
 class _Exploit:
+
     def __reduce__(self):
         return (print, ('pickled code ran', ))
 

@@ -28,11 +28,16 @@ def options(work, extra=()):
     """The demo config at test size: 64x40 inputs, batch 16 / 4, 2 rounds, per-iteration logs,
     a checkpoint every 3 iterations."""
     from muscle_mm.utils.cli_config import resize_options
-    opts = ['model.backbone_checkpoint=None', f'train_cfg.rounds={ROUNDS}',
-            'default_hooks.logger.interval=1', 'default_hooks.checkpoint.by_epoch=False',
-            'default_hooks.checkpoint.interval=3', 'default_hooks.checkpoint.max_keep_ckpts=-1',
-            # untrained boxes score near mmdet's 0.05 cut: keep them so that mAP is defined
-            'model.tasks.tbx.test_cfg.rcnn.score_thr=0.0']
+    opts = [
+        'model.backbone_checkpoint=None',
+        f'train_cfg.rounds={ROUNDS}',
+        'default_hooks.logger.interval=1',
+        'default_hooks.checkpoint.by_epoch=False',
+        'default_hooks.checkpoint.interval=3',
+        'default_hooks.checkpoint.max_keep_ckpts=-1',
+        # untrained boxes score near mmdet's 0.05 cut: keep them so that mAP is defined
+        'model.tasks.tbx.test_cfg.rcnn.score_thr=0.0'
+    ]
     for split in ('train', 'val', 'test'):
         for task, batch in zip(TASKS, (16, 16, 4, 4)):
             opts.append(f'{split}_dataloader.{task}.batch_size={batch}')
@@ -106,16 +111,17 @@ def test_resume_mid_round_reproduces_the_uninterrupted_run(trained, data_dir):
     runner, work = trained
     plan = runner.train_loop.plan
     # a checkpoint saved inside a task iterate of round 2 (not at a task boundary)
-    k = next(i for i in range(3, plan.total, 3)
-             if plan.locate(i).round == 1 and i > plan.locate(i).start)
+    k = next(
+        i for i in range(3, plan.total, 3)
+        if plan.locate(i).round == 1 and i > plan.locate(i).start)
     resumed = str(data_dir / 'work_resumed')
     os.makedirs(resumed)
     shutil.copy(osp.join(work, f'iter_{k}.pth'), resumed)
     cwd = os.getcwd()
     os.chdir(data_dir)
     try:
-        train_tool.main([DEMO] + options(resumed)
-                        + ['--resume', osp.join(resumed, f'iter_{k}.pth')])
+        train_tool.main([DEMO] + options(resumed) +
+                        ['--resume', osp.join(resumed, f'iter_{k}.pth')])
     finally:
         os.chdir(cwd)
     final = f'iter_{plan.total}.pth'
@@ -182,10 +188,18 @@ def test_two_gloo_processes_run_the_same_tasks(data_dir):
                    f"dict(type='TaskOrderProbeHook', out_dir='{out_dir}')]\n")
     args = options(str(out_dir / 'work'), ['train_cfg.rounds=1']) + ['--no-validate']
     proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), str(cfg), '2'] + args, cwd=str(data_dir),
-        env=dict(os.environ, PYTHON=sys.executable, PORT='29537',
-                 PYTHONPATH=osp.join(REPO, 'tests', 'test_tools')),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=900)
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'),
+         str(cfg), '2'] + args,
+        cwd=str(data_dir),
+        env=dict(
+            os.environ,
+            PYTHON=sys.executable,
+            PORT='29537',
+            PYTHONPATH=osp.join(REPO, 'tests', 'test_tools')),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900)
     assert proc.returncode == 0, proc.stdout[-6000:]
     rank0, rank1 = ((out_dir / f'rank{r}.tasks').read_text().split('\n') for r in (0, 1))
     assert rank0[0] == rank1[0] and len(rank0[0].split()) == 4  # same tasks at the same iters

@@ -27,25 +27,34 @@ def setup(tmp_path_factory):
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
         resize = [t['type'] for t in loader.dataset.pipeline].index('Resize')
-        opts += [f'{split}_dataloader.dataset.data_root={root}',
-                 f'{split}_dataloader.dataset.split_mode=official',  # both classes in each split
-                 f'{split}_dataloader.dataset.pipeline.{resize}.scale=(32,32)',
-                 f'{split}_dataloader.batch_size=2', f'{split}_dataloader.num_workers=0']
+        opts += [
+            f'{split}_dataloader.dataset.data_root={root}',
+            f'{split}_dataloader.dataset.split_mode=official',  # both classes in each split
+            f'{split}_dataloader.dataset.pipeline.{resize}.scale=(32,32)',
+            f'{split}_dataloader.batch_size=2',
+            f'{split}_dataloader.num_workers=0'
+        ]
     # 2 iterations; validate on the test split, so tools/test.py must reproduce the validation
-    opts += ['train_dataloader.dataset.indices=4', 'train_cfg.max_epochs=1',
-             'val_dataloader.dataset.split=test']
+    opts += [
+        'train_dataloader.dataset.indices=4', 'train_cfg.max_epochs=1',
+        'val_dataloader.dataset.split=test'
+    ]
     from mmpretrain.models import ResNet
     torch.manual_seed(0)
     ckpt = str(tmp / 'mdmoco_r18_backbone.pth')
-    torch.save(dict(state_dict={f'backbone.{k}': v for k, v in ResNet(18).state_dict().items()}),
-               ckpt)
+    torch.save(
+        dict(state_dict={
+            f'backbone.{k}': v
+            for k, v in ResNet(18).state_dict().items()
+        }), ckpt)
     return tmp, opts, ckpt
 
 
 def _grid(work, opts, ckpt, *extra, inits=('scratch', 'mdmoco')):
-    return run_grid.main(['--tasks', 'pneumonia', '--inits', *inits, '--depths', '18',
-                          '--work-dir', str(work), '--paper', '--pretrained', f'mdmoco_r18={ckpt}',
-                          '--cfg-options'] + opts + list(extra))
+    return run_grid.main([
+        '--tasks', 'pneumonia', '--inits', *inits, '--depths', '18', '--work-dir',
+        str(work), '--paper', '--pretrained', f'mdmoco_r18={ckpt}', '--cfg-options'
+    ] + opts + list(extra))
 
 
 def _last_val(run_dir):
@@ -74,10 +83,10 @@ def test_grid_fills_table_then_skips_finished_runs(setup, capsys):
             assert r['metrics'][key] == pytest.approx(val[key], abs=1e-6), key
     assert 'seed: 0' in open(results['scratch']['train_log']).read()
     rows = list(csv.DictReader(open(work / 'table2.csv')))
-    assert [row['pretrain'] for row in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--',
-                                                 'MUSCLE']
-    assert [row['pneumonia seeds run'] for row in rows] == ['1 of 1', 'not run', '1 of 1',
-                                                            'not run', 'not run']
+    assert [row['pretrain']
+            for row in rows] == ['Scratch', 'ImageNet', 'MD-MoCo', 'MUSCLE--', 'MUSCLE']
+    assert [row['pneumonia seeds run']
+            for row in rows] == ['1 of 1', 'not run', '1 of 1', 'not run', 'not run']
     for row, init in zip(rows[::2], ('scratch', 'mdmoco')):
         assert float(row['pneumonia AUC']) == pytest.approx(results[init]['metrics']['binary/auc'])
         assert row['seeds'] == '0'
@@ -87,16 +96,20 @@ def test_grid_fills_table_then_skips_finished_runs(setup, capsys):
     assert '| Pneumonia | ResNet-18 | ImageNet | ours | 0 of 1 | not run |' in md
     assert '96.58 (95.09-97.81)' in md  # the paper's row
 
-    mtimes = [osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' / 'result.json')
-              for i in ('scratch', 'mdmoco')]
+    mtimes = [
+        osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' / 'result.json')
+        for i in ('scratch', 'mdmoco')
+    ]
     capsys.readouterr()
     files = _grid(work, opts, ckpt, '--figures')
     out = capsys.readouterr().out
     assert str(work / 'fig_pneumonia_r18.png') in files  # ROC of both inits
     assert osp.getsize(work / 'fig_pneumonia_r18.png') > 10000
     assert 'grid: 2 runs selected, 2 done, 0 to do' in out and out.count('done, skipped') == 2
-    assert mtimes == [osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' /
-                                   'result.json') for i in ('scratch', 'mdmoco')]
+    assert mtimes == [
+        osp.getmtime(work / 'pneumonia' / f'pneumonia_{i}_r18' / 'seed0' / 'result.json')
+        for i in ('scratch', 'mdmoco')
+    ]
 
     # an interrupted run (trained, not tested) resumes from its checkpoint instead of retraining
     scratch = work / 'pneumonia' / 'pneumonia_scratch_r18' / 'seed0'
@@ -123,8 +136,9 @@ def test_bad_input_stops_before_training(setup, tmp_path):
     import torchvision
     with torch.device('meta'):  # the names of a ResNet-50 (mm ResNets use torchvision's)
         keys = [k for k in torchvision.models.resnet50().state_dict() if not k.startswith('fc.')]
-    torch.save(dict(state_dict={f'backbone.{k}': torch.zeros(1) for k in keys}),
-               tmp_path / 'r50.pth')
+    torch.save(
+        dict(state_dict={f'backbone.{k}': torch.zeros(1)
+                         for k in keys}), tmp_path / 'r50.pth')
     with pytest.raises(run_grid.GridError, match='holds a resnet50, the config a ResNet-18'):
         _grid(tmp_path / 'c', opts, str(tmp_path / 'r50.pth'), inits=['mdmoco'])
     foreign = tmp_path / 'd' / 'pneumonia' / 'pneumonia_scratch_r18' / 'seed0'
@@ -173,16 +187,25 @@ def test_offline_imagenet_is_checked_before_any_run(setup, tmp_path, monkeypatch
     assert not osp.exists(tmp_path / 'a')  # Scratch did not train first
     from mmpretrain.models import ResNet
     local = tmp_path / 'resnet18-f37072fd.pth'
-    torch.save(dict(ResNet(18).state_dict(), **{'fc.weight': torch.zeros(1000, 512),
-                                                'fc.bias': torch.zeros(1000)}), local)
-    run_grid.main(['--tasks', 'pneumonia', '--inits', 'scratch', 'imagenet', '--depths', '18',
-                   '--work-dir', str(tmp_path / 'b'), '--dry-run',
-                   '--pretrained', f'imagenet_r18={local}', '--cfg-options'] + opts)
+    torch.save(
+        dict(
+            ResNet(18).state_dict(), **{
+                'fc.weight': torch.zeros(1000, 512),
+                'fc.bias': torch.zeros(1000)
+            }), local)
+    run_grid.main([
+        '--tasks', 'pneumonia', '--inits', 'scratch', 'imagenet', '--depths', '18', '--work-dir',
+        str(tmp_path / 'b'), '--dry-run', '--pretrained', f'imagenet_r18={local}', '--cfg-options'
+    ] + opts)
     os.makedirs(cached.parent)
     os.replace(local, cached)
-    run_grid.main(['--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18',
-                   '--work-dir', str(tmp_path / 'c'), '--dry-run', '--cfg-options'] + opts)
+    run_grid.main([
+        '--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18', '--work-dir',
+        str(tmp_path / 'c'), '--dry-run', '--cfg-options'
+    ] + opts)
     torch.save(dict(state_dict={'head.fc.weight': torch.zeros(2, 2)}), cached)  # not a ResNet
     with pytest.raises(run_grid.GridError, match='not a ResNet backbone'):
-        run_grid.main(['--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18',
-                       '--work-dir', str(tmp_path / 'd'), '--dry-run', '--cfg-options'] + opts)
+        run_grid.main([
+            '--tasks', 'pneumonia', '--inits', 'imagenet', '--depths', '18', '--work-dir',
+            str(tmp_path / 'd'), '--dry-run', '--cfg-options'
+        ] + opts)

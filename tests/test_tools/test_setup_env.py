@@ -20,8 +20,13 @@ def dry_run(req_dir=None, venv=sys.prefix):
     env = dict(os.environ, DRY_RUN='1', VENV=str(venv))
     if req_dir:
         env['MUSCLE_MM_REQUIREMENTS'] = str(req_dir)
-    out = subprocess.run(['bash', osp.join(REPO, 'tools', 'setup_env.sh')], env=env, cwd=REPO,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=True)
+    out = subprocess.run(['bash', osp.join(REPO, 'tools', 'setup_env.sh')],
+                         env=env,
+                         cwd=REPO,
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT,
+                         text=True,
+                         check=True)
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -29,15 +34,17 @@ def test_second_run_installs_nothing():
     assert dry_run() == '[setup_env] would install: nothing'
 
 
-@pytest.mark.parametrize('pin_file,layers', [
-    ('runtime.txt', 'runtime bytecode'),  # new packages are compiled once more
-    ('tests.txt', 'runtime bytecode'),
-    ('dicom_gpl.txt', 'runtime bytecode'),  # installed with the runtime layer
-    ('lint.txt', 'runtime bytecode'),
-    ('mmcv.txt', 'mmcv runtime bytecode'),
-    ('torch.txt', 'torch mmcv runtime bytecode'),  # a new torch needs mmcv rebuilt against it
-    ('build.txt', 'base torch mmcv runtime bytecode'),
-])
+@pytest.mark.parametrize(
+    'pin_file,layers',
+    [
+        ('runtime.txt', 'runtime bytecode'),  # new packages are compiled once more
+        ('tests.txt', 'runtime bytecode'),
+        ('dicom_gpl.txt', 'runtime bytecode'),  # installed with the runtime layer
+        ('lint.txt', 'runtime bytecode'),
+        ('mmcv.txt', 'mmcv runtime bytecode'),
+        ('torch.txt', 'torch mmcv runtime bytecode'),  # a new torch needs mmcv rebuilt against it
+        ('build.txt', 'base torch mmcv runtime bytecode'),
+    ])
 def test_changed_pin_reinstalls_its_layers(tmp_path, pin_file, layers):
     req = tmp_path / 'requirements'
     shutil.copytree(osp.join(REPO, 'requirements'), req)
@@ -64,9 +71,13 @@ def test_bytecode_layer_compiles_once(tmp_path):
     os.remove(venv / '.muscle_mm_stamps' / 'bytecode')
     # guard: anything but the bytecode layer would install the whole stack into the temp venv
     assert dry_run(venv=venv) == '[setup_env] would install: bytecode'
-    site = subprocess.run([str(venv / 'bin' / 'python'), '-c',
-                           'import sysconfig; print(sysconfig.get_paths()["purelib"])'],
-                          stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    site = subprocess.run([
+        str(venv / 'bin' / 'python'), '-c',
+        'import sysconfig; print(sysconfig.get_paths()["purelib"])'
+    ],
+                          stdout=subprocess.PIPE,
+                          text=True,
+                          check=True).stdout.strip()
     probe = osp.join(site, 'muscle_mm_probe.py')
     with open(probe, 'w') as f:
         f.write('VALUE = 1\n')
@@ -74,9 +85,14 @@ def test_bytecode_layer_compiles_once(tmp_path):
     env.pop('DRY_RUN', None)
 
     def run():
-        return subprocess.run(['bash', osp.join(REPO, 'tools', 'setup_env.sh')], env=env,
-                              cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, check=True).stdout
+        return subprocess.run(['bash', osp.join(REPO, 'tools', 'setup_env.sh')],
+                              env=env,
+                              cwd=REPO,
+                              stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT,
+                              text=True,
+                              check=True).stdout
+
     first = run()
     assert 'compiling bytecode' in first
     assert osp.isfile(importlib.util.cache_from_source(probe))
@@ -85,8 +101,7 @@ def test_bytecode_layer_compiles_once(tmp_path):
     assert dry_run(venv=venv) == '[setup_env] would install: nothing'
 
 
-@pytest.mark.parametrize('module', ['torch', 'sklearn', 'mmengine', 'mmdet', 'mmseg',
-                                    'mmpretrain'])
+@pytest.mark.parametrize('module', ['torch', 'sklearn', 'mmengine', 'mmdet', 'mmseg', 'mmpretrain'])
 def test_installed_packages_are_byte_compiled(module):
     """With the bytecode layer done, the big packages' .pyc exist and match their sources, so no
     process compiles them again (hosts with PYTHONDONTWRITEBYTECODE=1 never write them)."""

@@ -89,8 +89,8 @@ def _train_and_test(tmp_path, text, root):
     runner = train_tool.main([str(cfg), '--work-dir', work])
     assert runner.iter == 2
     out = str(tmp_path / 'preds.pkl')
-    metrics = test_tool.main([str(cfg), osp.join(work, 'iter_2.pth'), '--work-dir', work,
-                              '--out', out])
+    metrics = test_tool.main(
+        [str(cfg), osp.join(work, 'iter_2.pth'), '--work-dir', work, '--out', out])
     return metrics, mmengine.load(out), Config.fromfile(str(cfg))
 
 
@@ -109,12 +109,14 @@ def _perfect_score(cfg, scope, to_prediction):
 def _gt_boxes_as_prediction(dataset, i):
     info = dataset.get_data_info(i)
     boxes = [inst['bbox'] for inst in info['instances']]
-    return dict(img_id=info['img_id'], ori_shape=(info['height'], info['width']),
-                pred_instances=dict(
-                    bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
-                    scores=torch.ones(len(boxes)),
-                    labels=torch.tensor([inst['bbox_label'] for inst in info['instances']],
-                                        dtype=torch.long)))
+    return dict(
+        img_id=info['img_id'],
+        ori_shape=(info['height'], info['width']),
+        pred_instances=dict(
+            bboxes=torch.tensor(boxes, dtype=torch.float32).reshape(-1, 4),
+            scores=torch.ones(len(boxes)),
+            labels=torch.tensor([inst['bbox_label'] for inst in info['instances']],
+                                dtype=torch.long)))
 
 
 def _pycocotools_map(ann_file, classes, preds):
@@ -127,11 +129,14 @@ def _pycocotools_map(ann_file, classes, preds):
     dets = []
     for p in preds:
         inst = p['pred_instances']
-        for (x1, y1, x2, y2), score, label in zip(inst['bboxes'].tolist(),
-                                                  inst['scores'].tolist(),
+        for (x1, y1, x2, y2), score, label in zip(inst['bboxes'].tolist(), inst['scores'].tolist(),
                                                   inst['labels'].tolist()):
-            dets.append(dict(image_id=p['img_id'], category_id=cat_of[classes[label]],
-                             bbox=[x1, y1, x2 - x1, y2 - y1], score=score))
+            dets.append(
+                dict(
+                    image_id=p['img_id'],
+                    category_id=cat_of[classes[label]],
+                    bbox=[x1, y1, x2 - x1, y2 - y1],
+                    score=score))
     assert dets, 'no predictions to score (score_thr is 0, so every image has boxes)'
     ev = COCOeval(gt, gt.loadRes(dets), 'bbox')
     ev.evaluate()
@@ -144,8 +149,7 @@ def test_mmdet_faster_rcnn_on_tbx11k(tmp_path):
     root = generate_all(str(tmp_path / 'data'), only=['TBX11K'])['TBX11K']
     metrics, preds, cfg = _train_and_test(tmp_path, DET, root)
     assert len(preds) == len({p['img_id'] for p in preds}) > 0  # one entry per val image
-    m_ap, m_ap50 = _pycocotools_map(cfg.test_evaluator.ann_file, TBX11K.METAINFO['classes'],
-                                    preds)
+    m_ap, m_ap50 = _pycocotools_map(cfg.test_evaluator.ann_file, TBX11K.METAINFO['classes'], preds)
     assert abs(metrics['coco/bbox_mAP'] - m_ap) < 1e-3  # CocoMetric rounds to 3 decimals
     assert abs(metrics['coco/bbox_mAP_50'] - m_ap50) < 1e-3
     # dataset boxes and the split's COCO json describe the same boxes: the truth scores 1.0

@@ -28,8 +28,10 @@ def test_warmup_untimed_and_device_synced_around_the_timed_calls(monkeypatch, cl
 
 
 def test_cpu_needs_no_sync_and_warmup_zero_is_honoured(monkeypatch):
+
     def no_sync(*a):
         raise AssertionError('synchronize on the CPU')
+
     monkeypatch.setattr(torch.cuda, 'synchronize', no_sync)
     calls = []
     time_per_call(lambda: calls.append(1), steps=4, device='cpu', warmup=0)
@@ -45,6 +47,8 @@ def test_bad_counts_are_refused(steps, warmup):
 
 def test_best_rates_keeps_the_fastest_round(clock):
     took = iter([0.05, 0.01, 0.02, 0.04])  # round 1: a, b; round 2: a, b
-    rates = best_rates(dict(a=lambda: clock.append(next(took)),
-                            b=lambda: clock.append(next(took))), num=10, rounds=2)
+    rates = best_rates(
+        dict(a=lambda: clock.append(next(took)), b=lambda: clock.append(next(took))),
+        num=10,
+        rounds=2)
     assert rates == pytest.approx(dict(a=10 / 0.02, b=10 / 0.01))

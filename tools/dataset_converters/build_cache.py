@@ -35,22 +35,34 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', help='training config whose train_dataloader.dataset is the pool')
     p.add_argument('--out', help='cache directory (default: the LoadResizedXRay step\'s cache)')
-    p.add_argument('--workers', type=int, default=min(8, os.cpu_count() or 1),
-                   help='decoding processes (0: in this process; default min(8, cores))')
-    p.add_argument('--shard-size', type=int, default=1024,
-                   help='images per .npy shard (default 1024, ~400 MB at 800x500)')
-    p.add_argument('--check', action='store_true',
-                   help='only verify the cache in --out against the pool; exit 1 on problems')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction,
-                   help='override settings in the config, as in tools/train.py')
+    p.add_argument(
+        '--workers',
+        type=int,
+        default=min(8,
+                    os.cpu_count() or 1),
+        help='decoding processes (0: in this process; default min(8, cores))')
+    p.add_argument(
+        '--shard-size',
+        type=int,
+        default=1024,
+        help='images per .npy shard (default 1024, ~400 MB at 800x500)')
+    p.add_argument(
+        '--check',
+        action='store_true',
+        help='only verify the cache in --out against the pool; exit 1 on problems')
+    p.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, as in tools/train.py')
     return p.parse_args(argv)
 
 
 def find_loader_step(cfg: Config, config_path: str):
     """``(position, config)`` of the ``LoadResizedXRay`` step of the training pipeline."""
     pipeline = cfg.train_dataloader.dataset.get('pipeline', [])
-    steps = [(i, s) for i, s in enumerate(pipeline) if isinstance(s, dict) and
-             str(s.get('type', '')).split('.')[-1] == 'LoadResizedXRay']
+    steps = [(i, s) for i, s in enumerate(pipeline)
+             if isinstance(s, dict) and str(s.get('type', '')).split('.')[-1] == 'LoadResizedXRay']
     if len(steps) != 1:
         raise SystemExit(
             f'{config_path}: train_dataloader.dataset.pipeline has {len(steps)} LoadResizedXRay '
@@ -99,8 +111,13 @@ def main(argv=None):
             raise SystemExit(1)
         return None
     t1 = time.perf_counter()
-    manifest = build(paths, step, out, args.workers, args.shard_size,
-                     extra=dict(config=osp.abspath(args.config)))
+    manifest = build(
+        paths,
+        step,
+        out,
+        args.workers,
+        args.shard_size,
+        extra=dict(config=osp.abspath(args.config)))
     seconds = time.perf_counter() - t1
     size = sum(osp.getsize(osp.join(out, s['file'])) for s in manifest['shards'])
     size += osp.getsize(osp.join(out, 'manifest.json'))

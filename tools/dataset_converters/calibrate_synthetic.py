@@ -26,18 +26,29 @@ SHOWN = ('auc', 'accuracy', 'Dice', 'IoU', 'AP50')
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('work_dir')
-    p.add_argument('--difficulty', type=float, nargs='+', default=[None],
-                   help='difficulties to measure (default: phantom.DIFFICULTY)')
+    p.add_argument(
+        '--difficulty',
+        type=float,
+        nargs='+',
+        default=[None],
+        help='difficulties to measure (default: phantom.DIFFICULTY)')
     p.add_argument('--tasks', nargs='+', choices=list(TASKS), default=list(TASKS))
     p.add_argument('--epochs', type=int, default=6, help='training epochs (default 6)')
-    p.add_argument('--num', type=int, default=240,
-                   help='images of Pneumonia / MURA; ChestXrayMasks gets 0.4x, TBX11K 0.5x TB '
-                   'images plus as many healthy and half as many sick (default 240)')
+    p.add_argument(
+        '--num',
+        type=int,
+        default=240,
+        help='images of Pneumonia / MURA; ChestXrayMasks gets 0.4x, TBX11K 0.5x TB '
+        'images plus as many healthy and half as many sick (default 240)')
     p.add_argument('--height', type=int, default=128, help='input height (default 128)')
     p.add_argument('--width', type=int, default=80, help='input width (default 80)')
     p.add_argument('--seed', type=int, default=0, help='data and training seed (default 0)')
-    p.add_argument('--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
-                   help='more options for every run, e.g. train_dataloader.batch_size=8')
+    p.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='more options for every run, e.g. train_dataloader.batch_size=8')
     return p.parse_args(argv)
 
 
@@ -46,13 +57,17 @@ def _options(cfg, root, args):
     for split in ('train', 'val', 'test'):
         loader = cfg[f'{split}_dataloader']
         resize = [t['type'] for t in loader.dataset.pipeline].index('Resize')
-        opts.update({f'{split}_dataloader.dataset.data_root': root,
-                     f'{split}_dataloader.dataset.pipeline.{resize}.scale': (args.width,
-                                                                             args.height),
-                     f'{split}_dataloader.num_workers': 0,
-                     f'{split}_dataloader.persistent_workers': False})
-    opts.update({'train_cfg.max_epochs': args.epochs, 'randomness.seed': args.seed,
-                 'default_hooks.logger.interval': 10})
+        opts.update({
+            f'{split}_dataloader.dataset.data_root': root,
+            f'{split}_dataloader.dataset.pipeline.{resize}.scale': (args.width, args.height),
+            f'{split}_dataloader.num_workers': 0,
+            f'{split}_dataloader.persistent_workers': False
+        })
+    opts.update({
+        'train_cfg.max_epochs': args.epochs,
+        'randomness.seed': args.seed,
+        'default_hooks.logger.interval': 10
+    })
     if isinstance(cfg.param_scheduler, list):  # tbx: 500-iteration warm-up -> one epoch's worth
         opts['param_scheduler.0.end'] = 20
     return opts
@@ -75,25 +90,28 @@ def main(argv=None):
             name = TASK_DATASETS[task]
             n = int(round(args.num * SHARE[task]))
             kw = dict(num_health=n, num_sick=n // 2) if name == 'TBX11K' else {}
-            roots[name] = GENERATORS[name](osp.join(data, name), num=n, seed=args.seed,
-                                           difficulty=d, **kw)
+            roots[name] = GENERATORS[name](
+                osp.join(data, name), num=n, seed=args.seed, difficulty=d, **kw)
         for task in args.tasks:
             name = TASK_DATASETS[task]
             config = config_path(task, 'scratch', 18)
             work = osp.join(args.work_dir, f'{task}_d{d:g}')
             opts = _options(Config.fromfile(config), roots[name], args)
-            cli = (['--cfg-options'] + [f'{k}={v}'.replace(' ', '') for k, v in opts.items()]
-                   + args.cfg_options)
+            cli = (['--cfg-options'] + [f'{k}={v}'.replace(' ', '')
+                                        for k, v in opts.items()] + args.cfg_options)
             start = time.time()
             train_tool.main([config, '--work-dir', work] + cli)
-            ckpt = (sorted(glob.glob(osp.join(work, 'best_*.pth'))) or
-                    sorted(glob.glob(osp.join(work, 'epoch_*.pth'))))[-1]
+            ckpt = (sorted(glob.glob(osp.join(work, 'best_*.pth')))
+                    or sorted(glob.glob(osp.join(work, 'epoch_*.pth'))))[-1]
             metrics = test_tool.main([config, ckpt, '--work-dir', work] + cli)
-            got = {k: float(v) for k, v in metrics.items()
-                   if any(s in k for s in SHOWN) and '_ci_' not in k}
+            got = {
+                k: float(v)
+                for k, v in metrics.items() if any(s in k for s in SHOWN) and '_ci_' not in k
+            }
             rows.append((task, d, got, time.time() - start))
-            print(f'calibrate: {task} difficulty {d:g}: {got} ({time.time() - start:.0f} s)',
-                  flush=True)
+            print(
+                f'calibrate: {task} difficulty {d:g}: {got} ({time.time() - start:.0f} s)',
+                flush=True)
     print(f'\n| task | difficulty | test metrics (Scratch R18, {args.height}x{args.width}, '
           f'{args.epochs} epochs) | s |')
     for task, d, got, sec in rows:

@@ -17,9 +17,11 @@ CHECKS = []
 
 
 def check(fix):
+
     def deco(fn):
         CHECKS.append((fn, fix))
         return fn
+
     return deco
 
 
@@ -42,8 +44,8 @@ def mmcv_ops():
     import torch
     from mmcv.ops import RoIAlign, nms
     importlib.import_module('mmcv._ext')
-    _, inds = nms(torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.]]),
-                  torch.tensor([0.9, 0.8]), 0.5)
+    _, inds = nms(
+        torch.tensor([[0., 0., 10., 10.], [1., 1., 10., 10.]]), torch.tensor([0.9, 0.8]), 0.5)
     assert inds.tolist() == [0], inds
     out = RoIAlign((2, 2), 1.0, 0)(torch.ones(1, 1, 8, 8), torch.tensor([[0., 0., 0., 4., 4.]]))
     assert out.shape == (1, 1, 2, 2)
@@ -90,7 +92,8 @@ def mmcv_cuda_ops():
 def ext_cuda_code():
     """tools/mmcv_build/cuda_ext.py's report on the installed mmcv._ext (archs, ops, kernels),
     None when there is no cuobjdump to read it with."""
-    out = subprocess.run([sys.executable, CUDA_EXT, 'report', '--json'], capture_output=True,
+    out = subprocess.run([sys.executable, CUDA_EXT, 'report', '--json'],
+                         capture_output=True,
                          text=True)
     if out.returncode:
         raise RuntimeError(f'{CUDA_EXT} report: {(out.stdout + out.stderr).strip()}')

@@ -66,7 +66,9 @@ def find_cuda_home(torch_cuda):
 
 def nvcc_version(cuda_home):
     out = subprocess.run([osp.join(cuda_home, 'bin', 'nvcc'), '--version'],
-                         stdout=subprocess.PIPE, text=True, check=True).stdout
+                         stdout=subprocess.PIPE,
+                         text=True,
+                         check=True).stdout
     m = re.search(r'release (\d+)\.(\d+)', out)
     if not m:
         fail(f'cannot read the version of {cuda_home}/bin/nvcc:\n{out}')
@@ -75,15 +77,17 @@ def nvcc_version(cuda_home):
 
 def nvcc_archs(cuda_home):
     out = subprocess.run([osp.join(cuda_home, 'bin', 'nvcc'), '--list-gpu-arch'],
-                         stdout=subprocess.PIPE, text=True).stdout
+                         stdout=subprocess.PIPE,
+                         text=True).stdout
     return {a.split('_')[1] for a in out.split()}  # compute_90 -> '90'
 
 
 def arch_list(torch):
     archs = os.environ.get('TORCH_CUDA_ARCH_LIST', '').replace(';', ' ').split()
     if not archs and torch.cuda.is_available():
-        caps = sorted({torch.cuda.get_device_capability(i)
-                       for i in range(torch.cuda.device_count())})
+        caps = sorted(
+            {torch.cuda.get_device_capability(i)
+             for i in range(torch.cuda.device_count())})
         archs = [f'{a}.{b}' for a, b in caps]
         say(f'TORCH_CUDA_ARCH_LIST not set: building for the visible GPUs ({" ".join(archs)})')
     if not archs:
@@ -112,8 +116,7 @@ def pip_header_dirs():
 def link_missing_headers(cuda_home, shim):
     """Link into `shim` each header of pip's CUDA packages that the toolkit lacks."""
     have = set(os.listdir(osp.join(cuda_home, 'include')))
-    dirs = [d for d in pip_header_dirs()
-            if any(osp.isfile(osp.join(d, h)) for h in MATH_HEADERS)]
+    dirs = [d for d in pip_header_dirs() if any(osp.isfile(osp.join(d, h)) for h in MATH_HEADERS)]
     if not dirs:
         return None
     shutil.rmtree(shim, ignore_errors=True)

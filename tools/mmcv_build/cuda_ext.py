@@ -26,12 +26,14 @@ import zipfile
 def find_cuobjdump():
     """cuobjdump from CUDA_HOME, PATH, /usr/local/cuda, or the copy triton ships (these build
     machines' toolkit has none)."""
-    cands = [osp.join(os.environ.get('CUDA_HOME', '/usr/local/cuda'), 'bin', 'cuobjdump'),
-             shutil.which('cuobjdump') or '', '/usr/local/cuda/bin/cuobjdump']
+    cands = [
+        osp.join(os.environ.get('CUDA_HOME', '/usr/local/cuda'), 'bin', 'cuobjdump'),
+        shutil.which('cuobjdump') or '', '/usr/local/cuda/bin/cuobjdump'
+    ]
     try:
         import triton
-        cands.append(osp.join(osp.dirname(triton.__file__), 'backends', 'nvidia', 'bin',
-                              'cuobjdump'))
+        cands.append(
+            osp.join(osp.dirname(triton.__file__), 'backends', 'nvidia', 'bin', 'cuobjdump'))
     except ImportError:
         pass
     for c in cands:
@@ -61,11 +63,15 @@ def installed_ext():
 def inspect(so, cuobjdump):
     """{'archs': sorted sm numbers with cubins, 'ptx': archs with PTX, 'ops': sorted op names,
     'kernels': number of kernels}."""
+
     def run(*args):
-        r = subprocess.run([cuobjdump, *args, so], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
+        r = subprocess.run([cuobjdump, *args, so],
+                           stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT,
+                           text=True)
         # cuobjdump exits non-zero on a file without device code
         return r.stdout if r.returncode == 0 else ''
+
     elfs = run('--list-elf')
     ptx = run('--list-ptx')
     archs = sorted({int(m) for m in re.findall(r'\.sm_(\d+)[af]?\.cubin', elfs)})
@@ -74,10 +80,17 @@ def inspect(so, cuobjdump):
     kernels = set(re.findall(r'STT_FUNC\s+STB_GLOBAL\s+STO_ENTRY\s+(\S+)', syms))
     # op of a kernel: its own name less _forward/_backward, _cuda, _kernel (mmcv's naming:
     # roi_align_forward_cuda_kernel, nms_cuda); namespaced kernels (torch's) are not ops
-    ops = {re.sub(r'(_(forward|backward))?(_cuda)?(_kernel)?$', '', demangle(k))
-           for k in kernels if re.match(r'_Z\d', k)}
-    return {'archs': archs, 'ptx': ptx_archs, 'ops': sorted(ops), 'kernels': len(kernels),
-            'cubins': len(re.findall(r'\.cubin', elfs))}
+    ops = {
+        re.sub(r'(_(forward|backward))?(_cuda)?(_kernel)?$', '', demangle(k))
+        for k in kernels if re.match(r'_Z\d', k)
+    }
+    return {
+        'archs': archs,
+        'ptx': ptx_archs,
+        'ops': sorted(ops),
+        'kernels': len(kernels),
+        'cubins': len(re.findall(r'\.cubin', elfs))
+    }
 
 
 def demangle(sym):
@@ -91,8 +104,10 @@ def demangle(sym):
 
 def want_archs(spec):
     """'8.0 9.0+PTX' -> [80, 90]."""
-    return [int(re.sub(r'[af]?(\+PTX)?$', '', a).replace('.', ''))
-            for a in spec.replace(';', ' ').split()]
+    return [
+        int(re.sub(r'[af]?(\+PTX)?$', '', a).replace('.', ''))
+        for a in spec.replace(';', ' ').split()
+    ]
 
 
 def main(argv=None):
@@ -100,8 +115,10 @@ def main(argv=None):
     ap.add_argument('cmd', choices=['verify', 'report'])
     ap.add_argument('path', nargs='?', help='a wheel or an _ext*.so (default: installed mmcv)')
     ap.add_argument('--archs', help='verify: the TORCH_CUDA_ARCH_LIST the build was asked for')
-    ap.add_argument('--json', action='store_true',
-                    help='report: print the archs, PTX, ops and kernel counts as one JSON line')
+    ap.add_argument(
+        '--json',
+        action='store_true',
+        help='report: print the archs, PTX, ops and kernel counts as one JSON line')
     args = ap.parse_args(argv)
     cuobjdump = find_cuobjdump()
     if cuobjdump is None and args.json and args.cmd == 'report':

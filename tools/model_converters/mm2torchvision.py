@@ -22,10 +22,12 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='MD-MoCo or extracted backbone checkpoint (.pth)')
     parser.add_argument('dst', help='output torchvision state dict (.pth)')
-    parser.add_argument('--arch', default=None,
-                        help='torchvision constructor, e.g. resnet18 (default: inferred)')
-    parser.add_argument('--trusted', action='store_true',
-                        help='unpickle arbitrary objects in SRC (only for your own files)')
+    parser.add_argument(
+        '--arch', default=None, help='torchvision constructor, e.g. resnet18 (default: inferred)')
+    parser.add_argument(
+        '--trusted',
+        action='store_true',
+        help='unpickle arbitrary objects in SRC (only for your own files)')
     return parser.parse_args(argv)
 
 
