@@ -109,6 +109,7 @@ def _need(sample, key, path):
 
 
 def roc_figure(args, files):
+    from muscle_mm.evaluation.binary_cls_metric import binary_metrics, format_auc_ci
     from muscle_mm.visualization import plot_roc_curves
     curves = OrderedDict()
     for name, path in files.items():
@@ -121,8 +122,15 @@ def roc_figure(args, files):
         task = args.task or DEFAULT_TASK['roc']
         title = (f'{dict(pneumonia="Pneumonia", mura="MURA").get(task, task)} test split, '
                  f'ResNet-{args.depth}, seed {args.seed}: ROC (image level)')
-    for name, m in plot_roc_curves(curves, args.out, title=title, missing=args.missing).items():
-        print(f'{name}: AUC {m["auc"]:.2f} ({m["auc_ci_low"]:.2f}-{m["auc_ci_high"]:.2f})')
+    # the paper's AUC (95% CI, 100 seeded bootstrap resamples), as in the tables
+    legend = {}
+    for name, (scores, labels) in curves.items():
+        if len(set(labels)) != 2:
+            raise SystemExit(f'{files[name]}: {name!r} needs labels of both classes for a ROC '
+                             f'curve, got {sorted(set(labels))}')
+        legend[name] = 'AUC ' + format_auc_ci(binary_metrics(scores, labels))
+        print(f'{name}: {legend[name]}')
+    plot_roc_curves(curves, args.out, legend=legend, title=title, missing=args.missing)
     return args.out
 
 

@@ -2,18 +2,16 @@
 tool reads tools/test.py --out prediction files."""
 import os.path as osp
 import pickle
-import sys
+import re
 
 import cv2
 import numpy as np
 import pytest
 import torch
 
+from muscle_mm.cli import paper_figures
+from muscle_mm.evaluation.binary_cls_metric import binary_metrics, format_auc_ci
 from muscle_mm.visualization import draw_lung_overlays, draw_tb_boxes, plot_roc_curves
-from _helpers import REPO
-
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import paper_figures  # noqa: E402
 
 
 def _count(png, bgr, tol=40):
@@ -33,13 +31,24 @@ def _cls_data(n=200, strength=0.3, seed=0):
     return np.clip(labels * strength + rng.normal(0.35, 0.2, n), 0, 1), labels
 
 
-def test_roc_curves_one_per_init_with_ci_in_legend(tmp_path):
+@pytest.fixture
+def legends(monkeypatch):
+    """The legend texts of each ROC figure saved."""
+    from muscle_mm.visualization import roc
+    out = []
+    save = roc.save_figure
+    monkeypatch.setattr(
+        roc, 'save_figure', lambda fig, path: out.append(
+            [t.get_text() for t in fig.axes[0].get_legend().get_texts()]) or save(fig, path))
+    return out
+
+
+def test_roc_curves_one_per_init_with_the_callers_legend(tmp_path, legends):
     curves = dict(Scratch=_cls_data(strength=0.1), MUSCLE=_cls_data(strength=0.4))
     out = tmp_path / 'roc.png'
-    metrics = plot_roc_curves(curves, str(out), title='Pneumonia')
-    assert metrics['MUSCLE']['auc'] > metrics['Scratch']['auc']
-    m = metrics['MUSCLE']
-    assert m['auc_ci_low'] < m['auc'] < m['auc_ci_high']
+    plot_roc_curves(curves, str(out), legend=dict(MUSCLE='AUC 80.00 (70.00-90.00)'))
+    own = binary_metrics(*curves['Scratch'], num_bootstrap=0)['auc']  # no legend given: its AUC
+    assert legends == [[f'Scratch: AUC {own:.2f}', 'MUSCLE: AUC 80.00 (70.00-90.00)']]
     assert _count(out, (180, 119, 31)) > 200 and _count(out, (14, 127, 255)) > 200  # C0, C1
     with pytest.raises(ValueError, match='both classes'):
         plot_roc_curves(dict(a=([0.1, 0.2], [1, 1])), str(tmp_path / 'x.png'))
@@ -156,15 +165,10 @@ def test_tb_boxes_drawn_are_readable(tmp_path, monkeypatch):
                          ' top 5 per image\nno predictions (not run): Scratch')
 
 
-def test_roc_from_a_grid_names_the_inits_without_predictions(tmp_path, monkeypatch, capsys):
-    from muscle_mm.visualization import roc
-    legends = []
-    save = roc.save_figure
-    monkeypatch.setattr(
-        roc, 'save_figure', lambda fig, out: legends.append(
-            [t.get_text() for t in fig.axes[0].get_legend().get_texts()]) or save(fig, out))
+def test_roc_from_a_grid_names_the_inits_without_predictions(tmp_path, legends, capsys):
+    curves = {}
     for init, strength in (('scratch', 0.1), ('muscle', 0.4)):
-        scores, labels = _cls_data(strength=strength)
+        scores, labels = curves[init] = _cls_data(strength=strength)
         d = tmp_path / 'pneumonia' / f'pneumonia_{init}_r18' / 'seed0'
         d.mkdir(parents=True)
         (d / 'preds_test.pkl').write_bytes(
@@ -180,6 +184,9 @@ def test_roc_from_a_grid_names_the_inits_without_predictions(tmp_path, monkeypat
     (legend, ) = legends
     assert [t.split(':')[0]
             for t in legend] == ['Scratch', 'MUSCLE', 'ImageNet', 'MD-MoCo', 'MUSCLE--']
+    # the paper's AUC with its bootstrap CI, as the tables print it
+    assert legend[1] == 'MUSCLE: AUC ' + format_auc_ci(binary_metrics(*curves['muscle']))
+    assert re.fullmatch(r'Scratch: AUC \d+\.\d\d \(\d+\.\d\d-\d+\.\d\d\)', legend[0])
     assert legend[2:] == [
         f'{n}: no predictions (not run)' for n in ('ImageNet', 'MD-MoCo', 'MUSCLE--')
     ]
