@@ -1,22 +1,9 @@
-"""Imported by the distributed test's config (custom_imports): records each rank's finish."""
+"""Imported by the distributed tests' configs (custom_imports): records what each rank ran."""
 import os
 
 import torch
-import torch.distributed as dist
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
-
-
-@HOOKS.register_module(force=True)
-class RankDoneHook(Hook):
-
-    def __init__(self, out_dir):
-        self.out_dir = out_dir
-
-    def after_run(self, runner):
-        world = dist.get_world_size() if dist.is_initialized() else 1
-        with open(os.path.join(self.out_dir, f'rank{runner.rank}.done'), 'w') as f:
-            f.write(f'{runner.iter} {world} {dist.get_backend() if dist.is_initialized() else ""}')
 
 
 @HOOKS.register_module(force=True)

@@ -1,5 +1,6 @@
-"""Two processes on torchrun with gloo, CPU only, through tools/dist_train.sh -> tools/train.py;
-MUSCLE's continual stage on two ranks with diff_rank_seed: one plan, one model, exact resume."""
+"""MUSCLE's continual stage on two ranks (torchrun with gloo, CPU only, through
+tools/dist_train.sh -> tools/train.py) with diff_rank_seed: one plan, one model, exact resume.
+Fine-tuning through dist_train.sh / dist_test.sh: test_run_grid.py's --launcher pytorch test."""
 import os
 import os.path as osp
 import shutil
@@ -10,28 +11,7 @@ import pytest
 import torch
 from test_engine.test_runner.tiny_continual import ROUNDS, TASKS, write_config
 
-from _helpers import EVAL, REPO
-
-
-def test_two_process_gloo_training(tiny_cls_config, tmp_path):
-    hook = (f"\ncustom_imports = dict(imports=['muscle_mm', 'rank_probe'], "
-            f"allow_failed_imports=False)\n"
-            f"custom_hooks = [dict(type='RankDoneHook', out_dir='{tmp_path}')]\n")
-    cfg = tiny_cls_config(iters=2, extra=hook + EVAL.replace('{data}', str(tmp_path / 'data')))
-    out = _run(['dist_train.sh', cfg, '2', '--work-dir', str(tmp_path / 'work')])
-    for rank in (0, 1):
-        done = tmp_path / f'rank{rank}.done'
-        assert done.is_file(), out[-4000:]
-        iters, world, backend = done.read_text().split()
-        assert (iters, world, backend) == ('2', '2', 'gloo')
-    assert (tmp_path / 'work' / 'iter_2.pth').is_file()
-    # evaluation on two processes: each rank scores half, the metric sees all 8 images
-    out = _run([
-        'dist_test.sh', cfg,
-        str(tmp_path / 'work' / 'iter_2.pth'), '2', '--work-dir',
-        str(tmp_path / 'work')
-    ])
-    assert 'accuracy/top1' in out
+from _helpers import REPO
 
 
 def test_two_ranks_continual_one_plan_exact_resume(tmp_path, monkeypatch):
