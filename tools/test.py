@@ -11,9 +11,11 @@ import sys
 
 from muscle_mm.cli.test import main, parse_args  # noqa: F401  (tests import it)
 from muscle_mm.utils.checkpoint_fit import CheckpointMismatchError
+from muscle_mm.utils.dist_teardown import exit_process
 
 if __name__ == '__main__':
     try:
         main()
     except CheckpointMismatchError as e:
         sys.exit(f'test.py: error: {e}')
+    exit_process()  # a torchrun rank: no C++ teardown crash after the metrics are written

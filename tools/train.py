@@ -7,6 +7,8 @@ The tool's code is muscle_mm/cli/train.py (``main(argv)``), which other tools ru
 in-process (issue 18); its docstring has the details.
 """
 from muscle_mm.cli.train import main, merge_args, parse_args  # noqa: F401  (tests import it)
+from muscle_mm.utils.dist_teardown import exit_process
 
 if __name__ == '__main__':
     main()
+    exit_process()  # a torchrun rank: no C++ teardown crash after the work is written

@@ -16,3 +16,31 @@ def test_destroys_the_default_group_once(tmp_path):
     finally:
         if dist.is_initialized():
             dist.destroy_process_group()
+
+
+EXIT = '''
+import atexit, sys
+import torch.distributed as dist
+from muscle_mm.utils import dist_teardown
+atexit.register(lambda: open(sys.argv[1] + '.atexit', 'w').close())
+if sys.argv[2] == 'dist':
+    dist.init_process_group('gloo', init_method='file://' + sys.argv[1] + '.store', rank=0,
+                            world_size=1)
+    dist_teardown.destroy_process_group()
+dist_teardown.exit_process()
+print('returned')  # only where the process ran single
+'''
+
+
+def test_exit_process_runs_exit_handlers_and_leaves_only_after_a_distributed_run(tmp_path):
+    import subprocess
+    import sys
+    for mode, printed in (('dist', ''), ('single', 'returned')):
+        base = str(tmp_path / mode)
+        out = subprocess.run([sys.executable, '-c', EXIT, base, mode],
+                             capture_output=True,
+                             text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.strip() == printed
+        assert (tmp_path / f'{mode}.atexit').is_file()  # Python's exit handlers ran
