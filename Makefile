@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 TESTS ?= tests
 # the suite over 2 pytest-xdist workers, each test file on one worker (its module fixtures built
-# once), one thread each: 450 s against 740 s in one process on 2 cores (the CI machine's size)
+# once), one thread each: 450-500 s against 740 s in one process on 2 cores (the CI machine's size)
 TEST_WORKERS ?= 2
 DEMO_DIR ?= work_dirs/demo
 
