@@ -50,6 +50,12 @@ BENCHMARKS = {
     ], "L2-SP's pull on the backbone's drift from w0 over a longer task "
                         'iterate (--num 1600: ~75 mura steps at batch 16), paired against '
                         'lambda 0 with the same seed, per-task BN (the default), 3 seeds'),
+    'continual_drift_long': ([
+        PY, 'benchmarks/continual_benchmarks.py', 'forgetting', '--data',
+        'work_dirs/bench_data_4800', '--num', '4800', '--settings', 'per_task:0', 'per_task:0.05',
+        '--seeds', '0', '1', '2', '3'
+    ], "the default L2-SP's pull over a 3x longer task iterate (--num 4800: ~225 mura steps), "
+                             'paired against lambda 0 with the same seed, per-task BN, 4 seeds'),
     'demo': (['bash', 'tools/demo.sh', 'work_dirs/bench_demo'],
              'make demo: wall time and peak memory (goal < 10 min, < 6 GiB on 2 cores), and the '
              "paper's comparisons in miniature on the synthetic data (one seed)"),
