@@ -56,6 +56,9 @@ BENCHMARKS = {
         '--seeds', '0', '1', '2', '3'
     ], "the default L2-SP's pull over a 3x longer task iterate (--num 4800: ~225 mura steps), "
                              'paired against lambda 0 with the same seed, per-task BN, 4 seeds'),
+    'import_time': ([PY, 'benchmarks/import_time.py', '-n', '7'],
+                    '`import muscle_mm` against `import torch` in fresh interpreters, side by '
+                    'side round by round (goal: at most 2.5x)'),
     'demo': (['bash', 'tools/demo.sh', 'work_dirs/bench_demo'],
              'make demo: wall time and peak memory (goal < 10 min, < 6 GiB on 2 cores), and the '
              "paper's comparisons in miniature on the synthetic data (one seed)"),
